@@ -1,0 +1,87 @@
+//! Turning byte offsets into line/column locations.
+
+use std::sync::Arc;
+
+use crate::Location;
+
+/// The text of one file, with the offsets of its line starts, to locate byte spans.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    path: Arc<str>,
+    text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceText {
+    pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceText { path: path.into(), text, line_starts }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The location of `length` bytes starting at byte `offset`.
+    pub fn location(&self, offset: usize, length: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = self.line_starts[line_index];
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        let line_text = &self.text[line_start..line_end];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        let end = (offset + length).min(line_end).max(offset);
+        let length = self.text[offset..end].chars().count();
+        Location {
+            file: self.path.clone(),
+            line: line_index + 1,
+            column,
+            length,
+            line_text: Some(line_text.to_string()),
+        }
+    }
+
+    /// The location of a 1-based line and column (as YAML parsers report them).
+    pub fn location_at_line(&self, line: usize, column: usize, length: usize) -> Location {
+        let line_index = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        let line_start = self.line_starts[line_index];
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        Location {
+            file: self.path.clone(),
+            line: line_index + 1,
+            column: column.max(1),
+            length,
+            line_text: Some(self.text[line_start..line_end].to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_offsets_on_later_lines() {
+        let source = SourceText::new("f.rules", "ab\ncdé fg\n");
+        let location = source.location(8, 2);
+        assert_eq!((location.line, location.column, location.length), (2, 5, 2));
+        assert_eq!(location.line_text.as_deref(), Some("cdé fg"));
+    }
+
+    #[test]
+    fn offset_at_end_of_file_is_on_last_line() {
+        let source = SourceText::new("f.rules", "ab\ncd");
+        let location = source.location(5, 0);
+        assert_eq!((location.line, location.column), (2, 3));
+    }
+}

@@ -1,0 +1,633 @@
+//! From text to syntax tree, with every syntax error located.
+//!
+//! pest stops at the first error of the text it is given, so a file is first cut into its
+//! declarations (each starts at the beginning of a line with `variable`, `enum`, `entity`,
+//! `group` or `column`) and each piece is parsed on its own: a file with three broken
+//! declarations reports three errors, and the correct declarations are still returned.
+
+use chrono::NaiveDate;
+use dotations_diagnostics::{Diagnostic, Diagnostics, SourceText};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use crate::ast::*;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct RuleParser;
+
+/// A parsed file: the declarations that could be read, and the errors of those that could not.
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: RuleFile,
+    pub diagnostics: Diagnostics,
+}
+
+/// Parses one rule file. `source` gives the path and text used to locate errors.
+///
+/// ```
+/// use dotations_diagnostics::SourceText;
+/// let text = "variable x : number, per commune, yearly\n  = 2 * y\n";
+/// let parsed = dotations_lang::parse(&SourceText::new("demo.rules", text));
+/// assert!(parsed.diagnostics.is_empty());
+/// assert_eq!(parsed.file.items.len(), 1);
+/// ```
+pub fn parse(source: &SourceText) -> Parsed {
+    let text = source.text();
+    let mut file = RuleFile::default();
+    let mut diagnostics = Diagnostics::new();
+    for (start, end) in declaration_chunks(text) {
+        let chunk = &text[start..end];
+        match RuleParser::parse(Rule::file, chunk) {
+            Ok(mut pairs) => {
+                let builder = Builder { source, offset: start, diagnostics: &mut diagnostics };
+                builder.file(pairs.next().expect("file rule"), &mut file);
+            }
+            Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
+        }
+    }
+    Parsed { file, diagnostics }
+}
+
+/// Parses a single expression (used by scenario files and tests that write a formula inline).
+pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
+    let text = source.text();
+    let rule = Rule::expr;
+    let mut pairs =
+        RuleParser::parse(rule, text).map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
+    let pair = pairs.next().expect("expr rule");
+    let consumed = pair.as_span().end();
+    if !text[consumed..].trim().is_empty() {
+        let rest = text[consumed..].trim_start();
+        let at = text.len() - rest.len();
+        return Err(Diagnostics::from(
+            Diagnostic::error("unexpected text after the expression").at(source.location(at, rest.len())),
+        ));
+    }
+    let mut diagnostics = Diagnostics::new();
+    let expr = Builder { source, offset: 0, diagnostics: &mut diagnostics }.expr(pair);
+    diagnostics.into_result(expr)
+}
+
+const DECLARATION_KEYWORDS: [&str; 5] = ["variable", "enum", "entity", "group", "column"];
+
+/// Byte ranges of the declarations of a file: a new one starts at each line that begins (in
+/// column 1) with a declaration keyword.
+fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let starts_declaration = DECLARATION_KEYWORDS.iter().any(|k| {
+            line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t']))
+        });
+        if starts_declaration && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    starts.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn syntax_error(source: &SourceText, offset: usize, end: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let position = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let text = source.text();
+    let mut at = offset + position;
+    // Running into the next declaration means this one stopped short: point just after its
+    // last word rather than at the next declaration.
+    let found = if is_blank(&text[at..end]) {
+        at = offset + text[offset..at].trim_end().len();
+        "the end of the declaration".to_string()
+    } else {
+        found_token(&text[at..])
+    };
+    let message = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut expected: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            expected.sort();
+            expected.dedup();
+            match expected.len() {
+                0 => format!("unexpected {found}"),
+                1 => format!("expected {}, found {found}", expected[0]),
+                _ => {
+                    let (last, first) = expected.split_last().expect("non-empty");
+                    format!("expected {} or {last}, found {found}", first.join(", "))
+                }
+            }
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let length = token_length(&text[at..]);
+    Diagnostic::error(format!("syntax error: {message}")).at(source.location(at, length))
+}
+
+/// Whether a piece of text holds only blanks and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    })
+}
+
+fn token_length(rest: &str) -> usize {
+    let mut chars = rest.chars();
+    match chars.next() {
+        None => 0,
+        Some(c) if c.is_alphanumeric() || c == '_' => {
+            rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+        }
+        Some(c) => c.len_utf8(),
+    }
+}
+
+fn found_token(rest: &str) -> String {
+    if rest.is_empty() {
+        "end of file".to_string()
+    } else if rest.starts_with(['\n', '\r']) {
+        "a line break".to_string()
+    } else {
+        format!("`{}`", &rest[..token_length(rest)])
+    }
+}
+
+/// What a rule means to someone writing a formula (None: not worth naming).
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "a new declaration (`variable`, `enum`, …)",
+        Rule::item | Rule::entity_decl | Rule::group_decl | Rule::enum_decl | Rule::variable_decl => {
+            "a declaration (`variable`, `enum`, `entity`, `group`, `column`)"
+        }
+        Rule::column_decl => "a declaration",
+        Rule::name => "a name",
+        Rule::value_type | Rule::simple_type | Rule::enum_type => {
+            "a type (number, money, integer, boolean, date, text, enum NAME)"
+        }
+        Rule::period_kind => "a period (yearly, monthly, eternal)",
+        Rule::label => "`label`",
+        Rule::reference => "`reference`",
+        Rule::unit => "`unit`",
+        Rule::default => "`default`",
+        Rule::end => "`end`",
+        Rule::documentation => "`documentation`",
+        Rule::plural => "`plural`",
+        Rule::formulas | Rule::single_formula | Rule::dated_formula => "a formula (`= …` or `from DATE: …`)",
+        Rule::binding => "`let`",
+        Rule::expr | Rule::conditional | Rule::disjunction | Rule::conjunction | Rule::negation => {
+            "an expression"
+        }
+        Rule::comparison | Rule::sum | Rule::product | Rule::unary | Rule::postfix => "an expression",
+        Rule::number | Rule::number_literal => "a number",
+        Rule::date => "a date (YYYY-MM-DD)",
+        Rule::string => "a quoted text",
+        Rule::url => "a link (https://…)",
+        Rule::boolean => "true or false",
+        Rule::or_op | Rule::and_op => "an operator",
+        Rule::compare_op => "a comparison",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::is_test | Rule::in_test => "`is` or `in`",
+        Rule::field => "`.`",
+        Rule::at => "`[`",
+        Rule::scale_call => "`(`",
+        Rule::otherwise => "`otherwise`",
+        Rule::enum_item => "an item name",
+        Rule::call | Rule::path => "a name",
+        Rule::between_arg | Rule::keyword_arg | Rule::order_arg => "an argument",
+        _ => return None,
+    })
+}
+
+/// Turns pest pairs into syntax tree nodes. Semantic checks that need only the text (valid
+/// dates) are reported here; names are checked later by the engine.
+struct Builder<'a> {
+    source: &'a SourceText,
+    offset: usize,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn name(&self, pair: Pair<Rule>) -> Name {
+        Name { text: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn file(mut self, pair: Pair<Rule>, file: &mut RuleFile) {
+        for item in pair.into_inner() {
+            let item = match item.as_rule() {
+                Rule::entity_decl | Rule::group_decl => Item::Entity(self.entity(item)),
+                Rule::enum_decl => Item::Enum(self.enumeration(item)),
+                Rule::variable_decl => Item::Variable(self.variable(item)),
+                Rule::column_decl => Item::Column(self.column(item)),
+                _ => continue, // EOI
+            };
+            file.items.push(item);
+        }
+    }
+
+    fn entity(&mut self, pair: Pair<Rule>) -> EntityDecl {
+        let is_group = pair.as_rule() == Rule::group_decl;
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.name(inner.next().expect("entity name"));
+        let members = if is_group { Some(self.name(inner.next().expect("member entity"))) } else { None };
+        let mut decl = EntityDecl { name, members, plural: None, label: None, documentation: None, span };
+        for property in inner {
+            match property.as_rule() {
+                Rule::plural => decl.plural = Some(self.name(first(property))),
+                Rule::label => decl.label = Some(self.string(first(property))),
+                Rule::documentation => decl.documentation = Some(self.string(first(property))),
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn enumeration(&mut self, pair: Pair<Rule>) -> EnumDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.name(inner.next().expect("enum name"));
+        let mut decl = EnumDecl { name, label: None, items: Vec::new(), span };
+        for part in inner {
+            match part.as_rule() {
+                Rule::label => decl.label = Some(self.string(first(part))),
+                Rule::enum_item => {
+                    let mut item = part.into_inner();
+                    let name = self.name(item.next().expect("item name"));
+                    let label = item.next().map(|s| self.string(s));
+                    decl.items.push(EnumItem { name, label });
+                }
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn variable(&mut self, pair: Pair<Rule>) -> VariableDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.name(inner.next().expect("variable name"));
+        let type_pair = inner.next().expect("value type");
+        let value_type_span = self.span(&type_pair);
+        let value_type = self.value_type(type_pair);
+        let entity = self.name(inner.next().expect("entity"));
+        let period = match inner.next().expect("period").as_str() {
+            "yearly" => PeriodKind::Yearly,
+            "monthly" => PeriodKind::Monthly,
+            _ => PeriodKind::Eternal,
+        };
+        let mut decl = VariableDecl {
+            name,
+            value_type,
+            value_type_span,
+            entity,
+            period,
+            label: None,
+            references: Vec::new(),
+            unit: None,
+            default: None,
+            end: None,
+            documentation: None,
+            formulas: Vec::new(),
+            span,
+        };
+        for property in inner {
+            match property.as_rule() {
+                Rule::label => decl.label = Some(self.string(first(property))),
+                Rule::documentation => decl.documentation = Some(self.string(first(property))),
+                Rule::unit => {
+                    let value = first(property);
+                    decl.unit = Some(match value.as_rule() {
+                        Rule::string => self.string(value),
+                        _ => value.as_str().to_string(),
+                    });
+                }
+                Rule::reference => {
+                    let mut reference = Reference { title: None, url: None };
+                    for part in property.into_inner() {
+                        match part.as_rule() {
+                            Rule::string => reference.title = Some(self.string(part)),
+                            _ => reference.url = Some(part.as_str().to_string()),
+                        }
+                    }
+                    decl.references.push(reference);
+                }
+                Rule::default => {
+                    let value = first(property);
+                    let span = self.span(&value);
+                    decl.default = Some((self.literal(value), span));
+                }
+                Rule::end => {
+                    let value = first(property);
+                    let span = self.span(&value);
+                    decl.end = self.date(&value).map(|d| (d, span));
+                }
+                Rule::formulas => decl.formulas = self.formulas(property),
+                _ => {}
+            }
+        }
+        decl
+    }
+
+    fn value_type(&self, pair: Pair<Rule>) -> TypeName {
+        let inner = first(pair);
+        match inner.as_rule() {
+            Rule::enum_type => TypeName::Enum(self.name(first(inner))),
+            _ => match inner.as_str().trim() {
+                "number" => TypeName::Number,
+                "money" => TypeName::Money,
+                "integer" => TypeName::Integer,
+                "boolean" => TypeName::Boolean,
+                "date" => TypeName::Date,
+                _ => TypeName::Text,
+            },
+        }
+    }
+
+    fn formulas(&mut self, pair: Pair<Rule>) -> Vec<Formula> {
+        let mut formulas = Vec::new();
+        for formula in pair.into_inner() {
+            let span = self.span(&formula);
+            let mut inner = formula.clone().into_inner();
+            let start = match formula.as_rule() {
+                Rule::dated_formula => {
+                    let date = inner.next().expect("formula date");
+                    match self.date(&date) {
+                        Some(d) => Some(d),
+                        None => continue,
+                    }
+                }
+                _ => None,
+            };
+            let body = inner.next().expect("formula body");
+            let mut bindings = Vec::new();
+            let mut expr = None;
+            for part in body.into_inner() {
+                match part.as_rule() {
+                    Rule::binding => {
+                        let mut b = part.into_inner();
+                        let name = self.name(b.next().expect("binding name"));
+                        let value = self.expr(b.next().expect("binding value"));
+                        bindings.push(Binding { name, value });
+                    }
+                    _ => expr = Some(self.expr(part)),
+                }
+            }
+            formulas.push(Formula { start, bindings, expr: expr.expect("formula expression"), span });
+        }
+        formulas
+    }
+
+    fn column(&mut self, pair: Pair<Rule>) -> ColumnDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.name(inner.next().expect("column name"));
+        let mut label = None;
+        let mut target = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::label => label = Some(self.string(first(part))),
+                _ => target = Some(self.expr(part)),
+            }
+        }
+        ColumnDecl { name, label, target: target.expect("column expression"), span }
+    }
+
+    fn literal(&mut self, pair: Pair<Rule>) -> Literal {
+        match pair.as_rule() {
+            Rule::date => self.date(&pair).map_or(Literal::Item(String::new()), Literal::Date),
+            Rule::number_literal => {
+                let text = pair.as_str().to_string();
+                Literal::Number { value: parse_number(&text), text }
+            }
+            Rule::boolean => Literal::Boolean(pair.as_str() == "true"),
+            Rule::string => Literal::Text(self.string(pair)),
+            _ => Literal::Item(pair.as_str().to_string()),
+        }
+    }
+
+    fn date(&mut self, pair: &Pair<Rule>) -> Option<NaiveDate> {
+        match NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                let span = self.span(pair);
+                self.diagnostics.push(
+                    Diagnostic::error(format!("`{}` is not a valid date", pair.as_str()))
+                        .at(self.source.location(span.start, span.len()))
+                        .with_help("dates are written YYYY-MM-DD, e.g. 2024-01-01"),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&self, pair: Pair<Rule>) -> String {
+        let raw = first(pair).as_str();
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(other) => out.push(other),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn expr(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.expr(first(pair)),
+            Rule::conditional => {
+                let mut inner = pair.into_inner();
+                let condition = Box::new(self.expr(inner.next().expect("condition")));
+                let then = Box::new(self.expr(inner.next().expect("then")));
+                let otherwise = Box::new(self.expr(inner.next().expect("else")));
+                Expr { kind: ExprKind::If { condition, then, otherwise }, span }
+            }
+            Rule::disjunction | Rule::conjunction | Rule::sum | Rule::product => self.binary_chain(pair),
+            Rule::negation => {
+                let mut inner = pair.into_inner();
+                let head = inner.next().expect("negation");
+                if head.as_rule() == Rule::not_op {
+                    let operand = self.expr(inner.next().expect("negated"));
+                    Expr { kind: ExprKind::Not(Box::new(operand)), span }
+                } else {
+                    self.expr(head)
+                }
+            }
+            Rule::comparison => self.comparison(pair),
+            Rule::unary => {
+                let mut inner = pair.into_inner();
+                let head = inner.next().expect("unary");
+                if head.as_rule() == Rule::neg_op {
+                    let operand = self.expr(inner.next().expect("negated"));
+                    Expr { kind: ExprKind::Negate(Box::new(operand)), span }
+                } else {
+                    self.expr(head)
+                }
+            }
+            Rule::postfix => {
+                let mut inner = pair.into_inner();
+                let mut expr = self.expr(inner.next().expect("primary"));
+                for field in inner {
+                    let name = self.name(first(field));
+                    let span = expr.span.to(name.span);
+                    expr = Expr { kind: ExprKind::Field { target: Box::new(expr), field: name }, span };
+                }
+                expr
+            }
+            Rule::number => {
+                let text = pair.as_str().to_string();
+                Expr { kind: ExprKind::Number { value: parse_number(&text), text }, span }
+            }
+            Rule::date => {
+                let kind = self.date(&pair).map_or(ExprKind::Number { value: 0.0, text: "0".into() }, ExprKind::Date);
+                Expr { kind, span }
+            }
+            Rule::boolean => Expr { kind: ExprKind::Boolean(pair.as_str() == "true"), span },
+            Rule::string => Expr { kind: ExprKind::Text(self.string(pair)), span },
+            Rule::year => Expr { kind: ExprKind::Year, span },
+            Rule::call => self.call(pair),
+            Rule::name_ref => self.reference(pair),
+            other => unreachable!("unexpected rule in expression: {other:?}"),
+        }
+    }
+
+    fn binary_chain(&mut self, pair: Pair<Rule>) -> Expr {
+        let mut inner = pair.into_inner();
+        let mut lhs = self.expr(inner.next().expect("operand"));
+        while let Some(op) = inner.next() {
+            let op = match op.as_str().trim() {
+                "+" => BinaryOp::Add,
+                "-" => BinaryOp::Sub,
+                "*" => BinaryOp::Mul,
+                "/" => BinaryOp::Div,
+                "and" => BinaryOp::And,
+                _ => BinaryOp::Or,
+            };
+            let rhs = self.expr(inner.next().expect("operand"));
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+        }
+        lhs
+    }
+
+    fn comparison(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let first_operand = self.expr(inner.next().expect("operand"));
+        let Some(next) = inner.next() else { return first_operand };
+        let target = Box::new(first_operand);
+        match next.as_rule() {
+            Rule::is_test => {
+                let item = self.name(next.into_inner().find(|p| p.as_rule() == Rule::name).expect("item"));
+                Expr { kind: ExprKind::Is { target, item }, span }
+            }
+            Rule::in_test => {
+                let items = next.into_inner().filter(|p| p.as_rule() == Rule::name).map(|n| self.name(n)).collect();
+                Expr { kind: ExprKind::In { target, items }, span }
+            }
+            _ => {
+                let mut rest = vec![(compare_op(next.as_str()), self.expr(inner.next().expect("operand")))];
+                while let Some(op) = inner.next() {
+                    rest.push((compare_op(op.as_str()), self.expr(inner.next().expect("operand"))));
+                }
+                Expr { kind: ExprKind::Compare { first: target, rest }, span }
+            }
+        }
+    }
+
+    fn call(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let function = self.name(inner.next().expect("function name"));
+        let mut arguments = Vec::new();
+        for argument in inner {
+            let arg_span = self.span(&argument);
+            arguments.push(match argument.as_rule() {
+                Rule::between_arg => {
+                    let mut bounds = argument.into_inner().filter(|p| p.as_rule() == Rule::sum);
+                    let low = self.expr(bounds.next().expect("low"));
+                    let high = self.expr(bounds.next().expect("high"));
+                    Argument::Between { low, high, span: arg_span }
+                }
+                Rule::keyword_arg => {
+                    let mut parts = argument.into_inner();
+                    let keyword = match parts.next().expect("keyword").as_str() {
+                        "else" => ArgumentKeyword::Else,
+                        "where" => ArgumentKeyword::Where,
+                        "by" => ArgumentKeyword::By,
+                        "per" => ArgumentKeyword::Per,
+                        "budget" => ArgumentKeyword::Budget,
+                        "score" => ArgumentKeyword::Score,
+                        "previous" => ArgumentKeyword::Previous,
+                        _ => ArgumentKeyword::Unbounded, // `unbounded where`
+                    };
+                    let value = self.expr(parts.next().expect("keyword value"));
+                    Argument::Keyword { keyword, value, span: arg_span }
+                }
+                Rule::order_arg => {
+                    let order = if argument.as_str().trim() == "descending" {
+                        Order::Descending
+                    } else {
+                        Order::Ascending
+                    };
+                    Argument::Order { order, span: arg_span }
+                }
+                _ => Argument::Positional(self.expr(argument)),
+            });
+        }
+        Expr { kind: ExprKind::Call { function, arguments }, span }
+    }
+
+    fn reference(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        let mut reference = ReferenceExpr { path: Vec::new(), at: None, otherwise: None, scale_argument: None };
+        let mut inner = pair.into_inner().peekable();
+        while let Some(part) = inner.next() {
+            match part.as_rule() {
+                Rule::path => reference.path = part.into_inner().map(|n| self.name(n)).collect(),
+                Rule::at => reference.at = Some(self.expr(first(part))),
+                Rule::otherwise => {
+                    let fallback = inner.next().expect("otherwise value");
+                    reference.otherwise = Some(self.expr(fallback));
+                }
+                Rule::scale_call => reference.scale_argument = Some(self.expr(first(part))),
+                _ => {}
+            }
+        }
+        Expr { kind: ExprKind::Reference(Box::new(reference)), span }
+    }
+}
+
+fn first(pair: Pair<Rule>) -> Pair<Rule> {
+    pair.into_inner().next().expect("rule has a child")
+}
+
+fn compare_op(text: &str) -> CompareOp {
+    match text {
+        "<" => CompareOp::Lt,
+        "<=" => CompareOp::Le,
+        ">" => CompareOp::Gt,
+        ">=" => CompareOp::Ge,
+        "==" => CompareOp::Eq,
+        _ => CompareOp::Ne,
+    }
+}
+
+/// Numbers may use `_` between digits (`1_000_000`), as in parameter files.
+fn parse_number(text: &str) -> f64 {
+    text.replace('_', "").parse().unwrap_or(f64::NAN)
+}
