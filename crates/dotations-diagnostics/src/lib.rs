@@ -46,7 +46,13 @@ pub struct Location {
 impl Location {
     /// A location without the line's text (for files that are not kept in memory, e.g. a CSV).
     pub fn new(file: impl Into<Arc<str>>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line, column, length: 1, line_text: None }
+        Location {
+            file: file.into(),
+            line,
+            column,
+            length: 1,
+            line_text: None,
+        }
     }
 }
 
@@ -68,7 +74,8 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
-    pub location: Option<Location>,
+    /// Boxed: diagnostics travel in `Result`s, which stay small this way.
+    pub location: Option<Box<Location>>,
     /// Lines printed after the snippet as `= help: …` (did-you-mean, how to fix).
     pub help: Vec<String>,
     /// Lines printed as `= note: …` (context: e.g. the path of a dependency cycle).
@@ -87,18 +94,21 @@ impl Diagnostic {
     }
 
     pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
     }
 
     /// Attaches the place the diagnostic points to.
     pub fn at(mut self, location: Location) -> Self {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
     /// Attaches a location if there is one.
     pub fn at_opt(mut self, location: Option<Location>) -> Self {
-        self.location = location;
+        self.location = location.map(Box::new);
         self
     }
 
@@ -142,12 +152,19 @@ impl fmt::Display for Diagnostic {
                     .take(location.column.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let available = text.chars().count().saturating_sub(location.column - 1).max(1);
+                let available = text
+                    .chars()
+                    .count()
+                    .saturating_sub(location.column - 1)
+                    .max(1);
                 let marks = "^".repeat(location.length.clamp(1, available));
                 writeln!(f, "{gutter} | {pad}{marks}")?;
             }
         }
-        let gutter = self.location.as_ref().map_or(1, |l| l.line.to_string().len());
+        let gutter = self
+            .location
+            .as_ref()
+            .map_or(1, |l| l.line.to_string().len());
         let gutter = " ".repeat(gutter);
         for note in &self.notes {
             writeln!(f, "{gutter} = note: {note}")?;

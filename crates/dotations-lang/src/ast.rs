@@ -27,7 +27,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -110,7 +113,10 @@ pub struct Reference {
 /// A literal written after `default`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
-    Number { value: f64, text: String },
+    Number {
+        value: f64,
+        text: String,
+    },
     Boolean(bool),
     Date(NaiveDate),
     Text(String),
@@ -204,7 +210,10 @@ impl CompareOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    Number { value: f64, text: String },
+    Number {
+        value: f64,
+        text: String,
+    },
     Boolean(bool),
     Date(NaiveDate),
     Text(String),
@@ -212,19 +221,42 @@ pub enum ExprKind {
     Year,
     /// A variable, a `let` name or (dotted) a parameter, with an optional period and fallback.
     Reference(Box<ReferenceExpr>),
-    Call { function: Name, arguments: Vec<Argument> },
+    Call {
+        function: Name,
+        arguments: Vec<Argument>,
+    },
     /// `field` access, e.g. `distribute(…).point`.
-    Field { target: Box<Expr>, field: Name },
+    Field {
+        target: Box<Expr>,
+        field: Name,
+    },
     Negate(Box<Expr>),
     Not(Box<Expr>),
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `a < b <= c`: every adjacent pair must hold.
-    Compare { first: Box<Expr>, rest: Vec<(CompareOp, Expr)> },
+    Compare {
+        first: Box<Expr>,
+        rest: Vec<(CompareOp, Expr)>,
+    },
     /// `x is item`.
-    Is { target: Box<Expr>, item: Name },
+    Is {
+        target: Box<Expr>,
+        item: Name,
+    },
     /// `x in [a, b]`.
-    In { target: Box<Expr>, items: Vec<Name> },
-    If { condition: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    In {
+        target: Box<Expr>,
+        items: Vec<Name>,
+    },
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,7 +273,11 @@ pub struct ReferenceExpr {
 
 impl ReferenceExpr {
     pub fn dotted(&self) -> String {
-        self.path.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".")
+        self.path
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     pub fn path_span(&self) -> Span {
@@ -288,19 +324,30 @@ pub enum Order {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Argument {
     Positional(Expr),
-    Keyword { keyword: ArgumentKeyword, value: Expr, span: Span },
+    Keyword {
+        keyword: ArgumentKeyword,
+        value: Expr,
+        span: Span,
+    },
     /// `between low and high`.
-    Between { low: Expr, high: Expr, span: Span },
-    Order { order: Order, span: Span },
+    Between {
+        low: Expr,
+        high: Expr,
+        span: Span,
+    },
+    Order {
+        order: Order,
+        span: Span,
+    },
 }
 
 impl Argument {
     pub fn span(&self) -> Span {
         match self {
             Argument::Positional(e) => e.span,
-            Argument::Keyword { span, .. } | Argument::Between { span, .. } | Argument::Order { span, .. } => {
-                *span
-            }
+            Argument::Keyword { span, .. }
+            | Argument::Between { span, .. }
+            | Argument::Order { span, .. } => *span,
         }
     }
 }

@@ -1,0 +1,137 @@
+//! `dotations compute`: every commune's allocations for a year.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use dotations_diagnostics::{Diagnostic, Diagnostics};
+use dotations_engine::model::VarId;
+use dotations_engine::{MissingInputs, Simulation};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The year to compute, e.g. 2025.
+    #[arg(long)]
+    year: i32,
+    /// Input table: one row per commune, one column per input variable (`name__prev` for the
+    /// previous year); `.csv` or `.csv.gz`. Default: the embedded synthetic France.
+    #[arg(long, value_name = "IN.csv[.gz]")]
+    input: Option<PathBuf>,
+    /// Write every input column and the computed commune variables to this CSV file.
+    #[arg(long, value_name = "OUT.csv")]
+    output: Option<PathBuf>,
+    /// Write the national (État) variables as `variable,value` to this CSV file.
+    #[arg(long, value_name = "NAT.csv")]
+    national: Option<PathBuf>,
+    /// Rule directory (holding parameters/ and formulas/); default: the embedded rules.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Compute only these variables (comma-separated) and what they need.
+    #[arg(long, value_delimiter = ',', value_name = "a,b,…")]
+    variables: Vec<String>,
+    /// Print the time of each phase on stderr.
+    #[arg(long)]
+    timings: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Diagnostics> {
+    let mut timings = Timings::new(args.timings);
+    let model = dotations_rules::load(args.rules.as_deref())?;
+    timings.lap("load rules");
+    let table = match &args.input {
+        Some(path) => dotations_io::read_table(&model, path, args.year)?,
+        None => crate::data::embedded_table(&model, args.year)?,
+    };
+    timings.lap("read input");
+    let targets = targets(&model, &args.variables)?;
+    let simulation = Simulation::new(&model, &table.dataset, MissingInputs::Error);
+    let computed = simulation.compute_ids(args.year, &targets)?;
+    timings.lap("compute");
+    let person = model.person_entity();
+    let (communal, national): (Vec<VarId>, Vec<VarId>) = targets
+        .iter()
+        .partition(|v| model.variables[**v].entity == person);
+    if let Some(path) = &args.output {
+        let file = create(path)?;
+        dotations_io::write_table(file, &model, &table, &computed, &communal)
+            .map_err(|e| io_error(path, e))?;
+    }
+    if let Some(path) = &args.national {
+        let file = create(path)?;
+        dotations_io::write_national(file, &model, &computed, &national)
+            .map_err(|e| io_error(path, e))?;
+    }
+    timings.lap("write");
+    if args.output.is_none() {
+        let rows = table.dataset.size(person);
+        println!(
+            "computed {} variables for {rows} communes in {}; write them with --output FILE.csv",
+            targets.len(),
+            args.year
+        );
+    }
+    Ok(())
+}
+
+/// The variables to compute: those asked for, or every variable that has a formula.
+fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {
+    if names.is_empty() {
+        let mut all: Vec<VarId> = (0..model.variables.len())
+            .filter(|v| model.variables[*v].is_computed())
+            .collect();
+        all.sort_by(|a, b| model.variables[*a].name.cmp(&model.variables[*b].name));
+        return Ok(all);
+    }
+    let mut diagnostics = Diagnostics::new();
+    let mut ids = Vec::new();
+    for name in names {
+        match model.variable_id(name.trim()) {
+            Some(id) => ids.push(id),
+            None => diagnostics.push(model.unknown_variable(name.trim())),
+        }
+    }
+    diagnostics.into_result(ids)
+}
+
+fn create(path: &std::path::Path) -> Result<std::fs::File, Diagnostics> {
+    std::fs::File::create(path).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &std::path::Path, error: std::io::Error) -> Diagnostics {
+    Diagnostic::error(format!("cannot write {}: {error}", path.display())).into()
+}
+
+/// Phase times, printed on stderr when asked for.
+struct Timings {
+    enabled: bool,
+    start: Instant,
+    last: Instant,
+}
+
+impl Timings {
+    fn new(enabled: bool) -> Self {
+        let now = Instant::now();
+        Timings {
+            enabled,
+            start: now,
+            last: now,
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let now = Instant::now();
+        if self.enabled {
+            eprintln!(
+                "{phase:<12} {:>9.1} ms",
+                (now - self.last).as_secs_f64() * 1e3
+            );
+            if phase == "write" {
+                eprintln!(
+                    "{:<12} {:>9.1} ms",
+                    "total",
+                    (now - self.start).as_secs_f64() * 1e3
+                );
+            }
+        }
+        self.last = now;
+    }
+}

@@ -1,0 +1,199 @@
+//! The data a simulation starts from: rows of each entity, who belongs to which group, and the
+//! input values given per variable and year.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::model::{EntityId, Model, PeriodKind, VarId, YearKey};
+
+/// Inputs for one simulation.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Number of rows of each entity.
+    sizes: Vec<usize>,
+    /// For each group entity: the group row of each person row.
+    membership: Vec<Option<Arc<[u32]>>>,
+    /// Identifiers of each entity's rows (commune codes, État names), for messages.
+    ids: Vec<Vec<String>>,
+    inputs: HashMap<(VarId, YearKey), Arc<[f64]>>,
+    /// Values of declared input columns (a variable at a year computed per row), by column.
+    columns: HashMap<usize, Arc<[f64]>>,
+    /// Text inputs (identifiers, names), passed through to outputs.
+    texts: HashMap<(VarId, YearKey), Arc<[String]>>,
+}
+
+/// An input that does not fit the model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DatasetError {
+    #[error("`{variable}` has {found} values but there are {expected} {entity}")]
+    Length {
+        variable: String,
+        found: usize,
+        expected: usize,
+        entity: String,
+    },
+}
+
+impl Dataset {
+    /// A dataset of `rows` person rows, each group entity holding every row in one group (one
+    /// État for all communes), rows identified by `ids`.
+    pub fn single_group(model: &Model, ids: Vec<String>) -> Self {
+        let rows = ids.len();
+        let membership = model
+            .entities
+            .iter()
+            .map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows])))
+            .collect();
+        let sizes = model
+            .entities
+            .iter()
+            .map(|e| if e.is_group() { 1 } else { rows })
+            .collect();
+        let group_ids = model
+            .entities
+            .iter()
+            .map(|e| {
+                if e.is_group() {
+                    vec![e.name.clone()]
+                } else {
+                    ids.clone()
+                }
+            })
+            .collect();
+        Dataset {
+            sizes,
+            membership,
+            ids: group_ids,
+            inputs: HashMap::new(),
+            columns: HashMap::new(),
+            texts: HashMap::new(),
+        }
+    }
+
+    /// A dataset with explicit groups: for each group entity, its group identifiers and the
+    /// group index of every person row.
+    pub fn with_groups(
+        model: &Model,
+        ids: Vec<String>,
+        groups: Vec<(EntityId, Vec<String>, Vec<u32>)>,
+    ) -> Self {
+        let mut dataset = Dataset::single_group(model, ids);
+        for (entity, group_ids, members) in groups {
+            dataset.sizes[entity] = group_ids.len();
+            dataset.ids[entity] = group_ids;
+            dataset.membership[entity] = Some(members.into());
+        }
+        dataset
+    }
+
+    pub fn size(&self, entity: EntityId) -> usize {
+        self.sizes[entity]
+    }
+
+    pub fn ids(&self, entity: EntityId) -> &[String] {
+        &self.ids[entity]
+    }
+
+    pub fn membership(&self) -> &[Option<Arc<[u32]>>] {
+        &self.membership
+    }
+
+    /// The key an input of `var` for `year` is stored under (eternal variables: one for all).
+    pub fn key(model: &Model, var: VarId, year: i32) -> YearKey {
+        match model.variables[var].period {
+            PeriodKind::Eternal => YearKey::Eternal,
+            _ => YearKey::Year(year),
+        }
+    }
+
+    pub fn set_input(
+        &mut self,
+        model: &Model,
+        var: VarId,
+        year: i32,
+        values: impl Into<Arc<[f64]>>,
+    ) -> Result<(), DatasetError> {
+        let values = values.into();
+        self.check_length(model, var, values.len())?;
+        self.inputs
+            .insert((var, Self::key(model, var, year)), values);
+        Ok(())
+    }
+
+    pub fn set_text(
+        &mut self,
+        model: &Model,
+        var: VarId,
+        year: i32,
+        values: Vec<String>,
+    ) -> Result<(), DatasetError> {
+        self.check_length(model, var, values.len())?;
+        self.texts
+            .insert((var, Self::key(model, var, year)), values.into());
+        Ok(())
+    }
+
+    /// Values of a declared input column (see [`crate::model::InputColumn`]).
+    pub fn set_column(
+        &mut self,
+        model: &Model,
+        column: usize,
+        values: impl Into<Arc<[f64]>>,
+    ) -> Result<(), DatasetError> {
+        let values = values.into();
+        self.check_length(model, model.columns[column].var, values.len())?;
+        self.columns.insert(column, values);
+        Ok(())
+    }
+
+    fn check_length(&self, model: &Model, var: VarId, found: usize) -> Result<(), DatasetError> {
+        let variable = &model.variables[var];
+        let expected = self.sizes[variable.entity];
+        if found != expected {
+            return Err(DatasetError::Length {
+                variable: variable.name.clone(),
+                found,
+                expected,
+                entity: model.entities[variable.entity].plural.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn input(&self, model: &Model, var: VarId, year: i32) -> Option<&Arc<[f64]>> {
+        self.inputs.get(&(var, Self::key(model, var, year)))
+    }
+
+    pub fn input_by_key(&self, var: VarId, key: YearKey) -> Option<&Arc<[f64]>> {
+        self.inputs.get(&(var, key))
+    }
+
+    pub fn has_input(&self, model: &Model, var: VarId, year: i32) -> bool {
+        self.inputs
+            .contains_key(&(var, Self::key(model, var, year)))
+    }
+
+    pub fn text(&self, model: &Model, var: VarId, year: i32) -> Option<&Arc<[String]>> {
+        self.texts.get(&(var, Self::key(model, var, year)))
+    }
+
+    pub fn column(&self, column: usize) -> Option<&Arc<[f64]>> {
+        self.columns.get(&column)
+    }
+
+    /// Every (variable, year) given as input.
+    pub fn input_keys(&self) -> impl Iterator<Item = (VarId, YearKey)> + '_ {
+        self.inputs.keys().copied()
+    }
+
+    /// Replaces an input in place (what-if runs).
+    pub fn replace_input(
+        &mut self,
+        model: &Model,
+        var: VarId,
+        year: i32,
+        values: Arc<[f64]>,
+    ) -> Result<(), DatasetError> {
+        self.set_input(model, var, year, values)
+    }
+}

@@ -1,0 +1,11 @@
+//! Evaluation: row-wise kernels, population operators and the plan runner.
+
+pub mod distribute;
+pub mod kernels;
+pub mod population;
+mod run;
+pub mod scale;
+pub mod value;
+
+pub use run::Run;
+pub use value::Value;

@@ -1,0 +1,195 @@
+//! Operators over a whole population: sums, counts, means, ratios of sums, ranks, shares.
+//!
+//! Sums use numpy's pairwise summation so that national totals round exactly as the reference
+//! implementation's do; a filtered sum adds zeros for the rows left out, as `(x * mask).sum()`.
+
+use std::collections::HashMap;
+
+use dotations_lang::Order;
+
+use crate::model::Statistic;
+
+/// numpy's pairwise summation of a contiguous float64 array (blocks of 128, eight accumulators).
+pub fn pairwise_sum(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 8 {
+        let mut sum = 0.0;
+        for v in values {
+            sum += v;
+        }
+        sum
+    } else if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&values[..8]);
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for j in 0..8 {
+                r[j] += values[i + j];
+            }
+            i += 8;
+        }
+        let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            sum += values[i];
+            i += 1;
+        }
+        sum
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
+    }
+}
+
+/// The values of the rows that pass the filter, zero elsewhere.
+pub fn masked(values: &[f64], filter: Option<&[f64]>) -> Vec<f64> {
+    match filter {
+        None => values.to_vec(),
+        Some(filter) => values
+            .iter()
+            .zip(filter)
+            .map(|(v, keep)| if *keep != 0.0 { *v } else { 0.0 })
+            .collect(),
+    }
+}
+
+/// The statistic over every row (that passes the filter).
+pub fn statistic_all(values: &[f64], filter: Option<&[f64]>, statistic: Statistic) -> f64 {
+    let sum = pairwise_sum(&masked(values, filter));
+    match statistic {
+        Statistic::Sum | Statistic::Count => sum,
+        Statistic::Mean => sum / count(values.len(), filter),
+    }
+}
+
+fn count(rows: usize, filter: Option<&[f64]>) -> f64 {
+    match filter {
+        None => rows as f64,
+        Some(filter) => filter.iter().filter(|keep| **keep != 0.0).count() as f64,
+    }
+}
+
+/// Groups rows by the exact value of a key; returns each row's group index and the number of
+/// groups (in order of first appearance).
+pub fn group_rows(keys: &[f64]) -> (Vec<u32>, usize) {
+    let mut groups: HashMap<u64, u32> = HashMap::new();
+    let rows = keys
+        .iter()
+        .map(|k| {
+            let k = if *k == 0.0 { 0.0 } else { *k }; // -0.0 and 0.0 are one group
+            let next = groups.len() as u32;
+            *groups.entry(k.to_bits()).or_insert(next)
+        })
+        .collect();
+    (rows, groups.len())
+}
+
+/// Sums of `values` (masked) per group, each group summed pairwise over its own rows in order.
+pub fn sums_per_group(
+    values: &[f64],
+    filter: Option<&[f64]>,
+    groups: &[u32],
+    group_count: usize,
+) -> Vec<f64> {
+    let masked = masked(values, filter);
+    let mut members: Vec<Vec<f64>> = vec![Vec::new(); group_count];
+    for (value, group) in masked.iter().zip(groups) {
+        members[*group as usize].push(*value);
+    }
+    members.iter().map(|m| pairwise_sum(m)).collect()
+}
+
+/// Counts of rows (passing the filter) per group.
+pub fn counts_per_group(filter: Option<&[f64]>, groups: &[u32], group_count: usize) -> Vec<f64> {
+    let mut counts = vec![0.0; group_count];
+    for (i, group) in groups.iter().enumerate() {
+        if filter.is_none_or(|f| f[i] != 0.0) {
+            counts[*group as usize] += 1.0;
+        }
+    }
+    counts
+}
+
+/// 1-based ranks; equal values keep their input order (a stable sort), NaN ranks last.
+pub fn rank(values: &[f64], order: Order) -> Vec<f64> {
+    let mut indices: Vec<usize> = (0..values.len()).collect();
+    indices.sort_by(|&a, &b| {
+        let (x, y) = (values[a], values[b]);
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) => match order {
+                Order::Descending => y.partial_cmp(&x).expect("not NaN"),
+                Order::Ascending => x.partial_cmp(&y).expect("not NaN"),
+            },
+        }
+    });
+    let mut ranks = vec![0.0; values.len()];
+    for (position, index) in indices.into_iter().enumerate() {
+        ranks[index] = (position + 1) as f64;
+    }
+    ranks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_sum_matches_simple_sums_on_exact_values() {
+        let values: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(pairwise_sum(&values), 500_500.0);
+        assert_eq!(pairwise_sum(&values[..5]), 15.0);
+        assert_eq!(pairwise_sum(&[]), 0.0);
+    }
+
+    #[test]
+    fn pairwise_sum_rounds_like_numpy() {
+        // numpy.sum([0.1] * 10) == 1.0 (pairwise) whereas a left-to-right sum gives 0.9999999999999999.
+        assert_eq!(pairwise_sum(&[0.1; 10]), 1.0);
+        assert_eq!([0.1f64; 10].iter().sum::<f64>(), 0.9999999999999999);
+    }
+
+    #[test]
+    fn pairwise_sum_matches_numpy_on_a_large_array() {
+        // numpy: i = arange(35000.); (((i * 7919) % 10007) * 0.013 + 0.001 * i).sum() == 2889051.808
+        let values: Vec<f64> = (0..35_000)
+            .map(|i| ((i * 7919) % 10007) as f64 * 0.013 + 0.001 * i as f64)
+            .collect();
+        assert_eq!(pairwise_sum(&values), 2_889_051.808);
+        assert_ne!(
+            values.iter().sum::<f64>(),
+            2_889_051.808,
+            "a left-to-right sum rounds differently"
+        );
+    }
+
+    #[test]
+    fn ranks_are_stable_for_ties() {
+        assert_eq!(
+            rank(&[3.0, 5.0, 3.0, 0.0, 5.0], Order::Descending),
+            [3.0, 1.0, 4.0, 5.0, 2.0]
+        );
+        assert_eq!(
+            rank(&[3.0, f64::NAN, 1.0], Order::Ascending),
+            [2.0, 3.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn groups_in_order_of_appearance() {
+        let (rows, count) = group_rows(&[2.0, 1.0, 2.0, -0.0, 0.0]);
+        assert_eq!(rows, [0, 1, 0, 2, 2]);
+        assert_eq!(count, 3);
+        assert_eq!(
+            sums_per_group(
+                &[1.0, 2.0, 3.0, 4.0, 5.0],
+                Some(&[1.0, 1.0, 0.0, 1.0, 1.0]),
+                &rows,
+                count
+            ),
+            [1.0, 2.0, 9.0]
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Running a plan: each step in order, over whole columns.
+
+use std::borrow::Cow;
+
+use dotations_diagnostics::{Diagnostic, Diagnostics};
+
+use super::distribute::{distribute, Distribution};
+use super::kernels::{Env, SlotId};
+use super::population::{
+    counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group,
+};
+use super::value::Value;
+use crate::dataset::Dataset;
+use crate::model::{Grouping, Model, Origin, Statistic};
+use crate::plan::{Plan, PopulationStep, Step};
+
+/// The values computed by a plan, by slot.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub slots: Vec<Option<Value>>,
+}
+
+impl Run {
+    pub fn slot(&self, slot: SlotId) -> &Value {
+        self.slots[slot]
+            .as_ref()
+            .expect("every planned slot is computed")
+    }
+}
+
+impl Plan {
+    /// Computes every step of the plan on `dataset`.
+    pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
+        let mut run = Run {
+            slots: vec![None; self.slot_count],
+        };
+        for step in &self.steps {
+            let value = execute(step, model, dataset, &run.slots).map_err(Diagnostics::from)?;
+            run.slots[step.slot()] = Some(value);
+        }
+        Ok(run)
+    }
+}
+
+fn execute(
+    step: &Step,
+    model: &Model,
+    dataset: &Dataset,
+    slots: &[Option<Value>],
+) -> Result<Value, Diagnostic> {
+    let person_rows = dataset.size(model.person_entity());
+    Ok(match step {
+        Step::Input { var, key, .. } => Value::Column(
+            dataset
+                .input_by_key(*var, *key)
+                .expect("planned inputs exist")
+                .clone(),
+        ),
+        Step::Fill { entity, value, .. } => {
+            Value::Column(vec![*value; dataset.size(*entity)].into())
+        }
+        Step::Eval {
+            entity,
+            program,
+            truncate,
+            ..
+        } => {
+            let env = Env {
+                slots,
+                membership: dataset.membership(),
+            };
+            let rows = entity.map_or(1, |e| dataset.size(e));
+            let mut values = program.run(&env, rows);
+            if *truncate {
+                // Integer variables are stored truncated toward zero, as OpenFisca stores them.
+                values.iter_mut().for_each(|v| *v = v.trunc());
+            }
+            match entity {
+                None => Value::Scalar(values[0]),
+                Some(_) => Value::Column(values.into()),
+            }
+        }
+        Step::Population { op, origin, .. } => {
+            population(op, *origin, model, dataset, slots, person_rows)?
+        }
+        Step::Lookup {
+            var,
+            years,
+            columns,
+            default,
+            origin,
+            ..
+        } => {
+            let get = |slot: SlotId| slots[slot].as_ref().expect("computed before");
+            let years = get(*years);
+            let mut values = Vec::with_capacity(person_rows);
+            for row in 0..person_rows {
+                let year = years.at(row);
+                let from_column = columns.iter().find_map(|(column, column_years)| {
+                    (get(*column_years).at(row) == year)
+                        .then(|| dataset.column(*column).expect("planned")[row])
+                });
+                let value = from_column
+                    .or_else(|| {
+                        year.is_finite()
+                            .then(|| dataset.input(model, *var, year as i32))
+                            .flatten()
+                            .map(|c| c[row])
+                    })
+                    .or(*default);
+                match value {
+                    Some(v) => values.push(v),
+                    None => {
+                        let name = &model.variables[*var].name;
+                        let id = &dataset.ids(model.person_entity())[row];
+                        return Err(Diagnostic::error(format!("`{name}` for {year} is not given for {id} (row {})", row + 1))
+                            .at(model.location(*origin))
+                            .with_help(format!("give `{name}` for that year, or one of the columns that give it per row")));
+                    }
+                }
+            }
+            Value::Column(values.into())
+        }
+    })
+}
+
+/// A slot as a column of `rows` values (scalars repeated).
+fn column(slots: &[Option<Value>], slot: SlotId, rows: usize) -> Cow<'_, [f64]> {
+    match slots[slot].as_ref().expect("computed before") {
+        Value::Column(c) => Cow::Borrowed(c),
+        Value::Scalar(v) => Cow::Owned(vec![*v; rows]),
+    }
+}
+
+fn scalar(slots: &[Option<Value>], slot: SlotId) -> f64 {
+    slots[slot].as_ref().expect("computed before").at(0)
+}
+
+fn population(
+    op: &PopulationStep,
+    origin: Origin,
+    model: &Model,
+    dataset: &Dataset,
+    slots: &[Option<Value>],
+    rows: usize,
+) -> Result<Value, Diagnostic> {
+    let col = |slot: SlotId| column(slots, slot, rows);
+    Ok(match op {
+        PopulationStep::Sum {
+            value,
+            filter,
+            key,
+            grouping,
+            statistic,
+        } => {
+            let (value, filter) = (col(*value), filter.map(col));
+            let filter = filter.as_deref();
+            grouped(
+                *grouping,
+                key.map(col).as_deref(),
+                dataset,
+                |groups, count| {
+                    let sums = sums_per_group(&value, filter, groups, count);
+                    match statistic {
+                        Statistic::Sum | Statistic::Count => sums,
+                        Statistic::Mean => {
+                            let counts = counts_per_group(filter, groups, count);
+                            sums.iter().zip(counts).map(|(s, c)| s / c).collect()
+                        }
+                    }
+                },
+                || statistic_all(&value, filter, *statistic),
+            )
+        }
+        PopulationStep::RatioOfSums {
+            numerator,
+            denominator,
+            filter,
+            key,
+            grouping,
+            default,
+        } => {
+            let (numerator, denominator, filter) =
+                (col(*numerator), col(*denominator), filter.map(col));
+            let filter = filter.as_deref();
+            let default = scalar(slots, *default);
+            let divide = |n: f64, d: f64| if d != 0.0 { n / d } else { default };
+            grouped(
+                *grouping,
+                key.map(col).as_deref(),
+                dataset,
+                |groups, count| {
+                    let n = sums_per_group(&numerator, filter, groups, count);
+                    let d = sums_per_group(&denominator, filter, groups, count);
+                    n.iter().zip(d).map(|(n, d)| divide(*n, d)).collect()
+                },
+                || {
+                    divide(
+                        statistic_all(&numerator, filter, Statistic::Sum),
+                        statistic_all(&denominator, filter, Statistic::Sum),
+                    )
+                },
+            )
+        }
+        PopulationStep::Rank { value, order } => Value::Column(rank(&col(*value), *order).into()),
+        PopulationStep::Share { value, filter } => {
+            let value = super::population::masked(&col(*value), filter.map(col).as_deref());
+            let total = pairwise_sum(&value);
+            Value::Column(value.iter().map(|v| v / total).collect())
+        }
+        PopulationStep::First { value } => Value::Scalar(scalar(slots, *value)),
+        PopulationStep::Distribute {
+            budget,
+            score,
+            previous,
+            low,
+            high,
+            unbounded,
+            point,
+        } => {
+            let (score, previous, unbounded) = (col(*score), col(*previous), unbounded.map(col));
+            let input = Distribution {
+                budget: scalar(slots, *budget),
+                score: &score,
+                previous: &previous,
+                low: scalar(slots, *low),
+                high: scalar(slots, *high),
+                unbounded: unbounded.as_deref(),
+            };
+            let result = distribute(&input).map_err(|error| {
+                let mut message = error.to_string();
+                if let super::distribute::DistributeError::InvalidValue { row, .. } = error {
+                    let id = &dataset.ids(model.person_entity())[row];
+                    message = format!("{message} ({id})");
+                }
+                Diagnostic::error(format!("cannot distribute the budget: {message}"))
+                    .at(model.location(origin))
+            })?;
+            if *point {
+                Value::Scalar(result.point)
+            } else {
+                Value::Column(result.amounts.into())
+            }
+        }
+    })
+}
+
+/// Applies a per-group computation according to the grouping, and shapes the result: one value
+/// (all rows), one per group entity row, or each row's group value.
+fn grouped(
+    grouping: Grouping,
+    key: Option<&[f64]>,
+    dataset: &Dataset,
+    per_group: impl FnOnce(&[u32], usize) -> Vec<f64>,
+    all: impl FnOnce() -> f64,
+) -> Value {
+    match grouping {
+        Grouping::All => Value::Scalar(all()),
+        Grouping::PerGroup(entity) => {
+            let membership = dataset.membership()[entity]
+                .as_ref()
+                .expect("group membership");
+            Value::Column(per_group(membership, dataset.size(entity)).into())
+        }
+        Grouping::ByKey => {
+            let (groups, count) = group_rows(key.expect("a key for `by`"));
+            let values = per_group(&groups, count);
+            Value::Column(groups.iter().map(|g| values[*g as usize]).collect())
+        }
+    }
+}

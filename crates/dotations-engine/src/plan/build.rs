@@ -1,0 +1,331 @@
+//! Building a plan: walking the needed (variable, year) nodes depth-first from the request.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use dotations_diagnostics::{Diagnostic, Diagnostics};
+
+use super::*;
+use crate::dataset::Dataset;
+use crate::eval::kernels::Program;
+use crate::model::{Model, TExpr, VarId, YearKey};
+
+/// Plans `targets` (variables for `year`) on the inputs `dataset` provides.
+pub fn build(
+    model: &Model,
+    dataset: &Dataset,
+    year: i32,
+    targets: &[VarId],
+    missing: MissingInputs,
+) -> Result<Plan, Diagnostics> {
+    let mut builder = Builder {
+        model,
+        dataset,
+        missing,
+        plan: Plan {
+            year,
+            steps: Vec::new(),
+            slot_count: 0,
+            nodes: Vec::new(),
+            index: HashMap::new(),
+        },
+        stack: Vec::new(),
+        diagnostics: Diagnostics::new(),
+        missing_inputs: Vec::new(),
+    };
+    for &var in targets {
+        builder.node(var, year, None);
+    }
+    builder.report_missing_inputs();
+    let Builder {
+        plan, diagnostics, ..
+    } = builder;
+    diagnostics.into_result(plan)
+}
+
+pub(super) struct Builder<'a> {
+    pub(super) model: &'a Model,
+    pub(super) dataset: &'a Dataset,
+    missing: MissingInputs,
+    pub(super) plan: Plan,
+    /// The (variable, year) nodes being planned, outermost first.
+    stack: Vec<(VarId, i32)>,
+    pub(super) diagnostics: Diagnostics,
+    /// Inputs needed but not given: (variable, year, the node that needed it).
+    missing_inputs: Vec<MissingInput>,
+}
+
+/// An input needed but not given: (variable, year, the node that needed it).
+type MissingInput = (VarId, i32, Option<(VarId, i32)>);
+
+/// What the formula being lowered is: its node, year and `let` slots.
+pub(super) struct FormulaScope {
+    pub(super) node: usize,
+    pub(super) year: i32,
+    pub(super) locals: Vec<SlotId>,
+}
+
+impl Builder<'_> {
+    pub(super) fn missing(&self) -> MissingInputs {
+        self.missing
+    }
+
+    pub(super) fn new_slot(&mut self) -> SlotId {
+        self.plan.slot_count += 1;
+        self.plan.slot_count - 1
+    }
+
+    pub(super) fn push(&mut self, step: Step) -> SlotId {
+        let slot = step.slot();
+        self.plan.steps.push(step);
+        slot
+    }
+
+    fn add_node(&mut self, var: VarId, year: i32, source: Source) -> usize {
+        let slot = self.new_slot();
+        self.plan.nodes.push(PlannedNode {
+            var,
+            year,
+            slot,
+            source,
+            parameters: Vec::new(),
+            reads: Vec::new(),
+        });
+        self.plan.nodes.len() - 1
+    }
+
+    /// Plans `var` for `year` and returns its node. `fallback` is the `otherwise` expression of
+    /// the reading formula, used when the variable is not given as an input.
+    pub(super) fn node(
+        &mut self,
+        var: VarId,
+        year: i32,
+        fallback: Option<(&TExpr, &FormulaScope)>,
+    ) -> usize {
+        let model = self.model;
+        let key = Dataset::key(model, var, year);
+        if fallback.is_none() {
+            if let Some(&index) = self.plan.index.get(&(var, key)) {
+                return index;
+            }
+        }
+        let variable = &model.variables[var];
+        if self.dataset.has_input(model, var, year) {
+            let index = self.add_node(var, year, Source::Input);
+            let slot = self.plan.nodes[index].slot;
+            self.push(Step::Input { slot, var, key });
+            return self.remember(var, key, index);
+        }
+        if let Some((expr, scope)) = fallback {
+            // Not memoised: the fallback belongs to the formula that wrote it.
+            let index = self.add_node(var, year, Source::Fallback);
+            let program = self.lower(expr, scope);
+            let slot = self.plan.nodes[index].slot;
+            let entity = variable.entity;
+            self.push(Step::Eval {
+                slot,
+                entity: Some(entity),
+                program,
+                truncate: false,
+            });
+            return index;
+        }
+        let Some((formula_index, _)) = variable.formula_for(year) else {
+            let reason = if variable.is_computed() {
+                DefaultReason::NoFormula
+            } else {
+                DefaultReason::NotGiven
+            };
+            if reason == DefaultReason::NotGiven && self.missing == MissingInputs::Error {
+                let needed_by = self.stack.last().copied();
+                self.missing_inputs.push((var, year, needed_by));
+            }
+            let index = self.default_node(var, year, reason);
+            return self.remember(var, key, index);
+        };
+        if let Some(&(_, other_year)) = self.stack.iter().find(|(v, y)| *v == var && *y != year) {
+            return self.recursion(var, year, other_year);
+        }
+        if self.stack.contains(&(var, year)) {
+            // Cycles within a year are reported when the model compiles; this is a safety net.
+            self.diagnostics.push(Diagnostic::error(format!(
+                "`{}` depends on itself for {year}",
+                variable.name
+            )));
+            return self.default_node(var, year, DefaultReason::NoFormula);
+        }
+        self.stack.push((var, year));
+        let index = self.formula_node(var, year, formula_index);
+        self.stack.pop();
+        self.remember(var, key, index)
+    }
+
+    fn remember(&mut self, var: VarId, key: YearKey, index: usize) -> usize {
+        self.plan.index.insert((var, key), index);
+        index
+    }
+
+    fn default_node(&mut self, var: VarId, year: i32, reason: DefaultReason) -> usize {
+        let index = self.add_node(var, year, Source::Default(reason));
+        let variable = &self.model.variables[var];
+        let slot = self.plan.nodes[index].slot;
+        self.push(Step::Fill {
+            slot,
+            entity: variable.entity,
+            value: variable.default,
+        });
+        index
+    }
+
+    /// A variable read for another year while it is being computed: OpenFisca's "spiral" rule
+    /// gives the default; the command line asks for the input instead.
+    fn recursion(&mut self, var: VarId, year: i32, computing: i32) -> usize {
+        if self.missing == MissingInputs::Error {
+            let name = &self.model.variables[var].name;
+            let offset = year - computing;
+            self.diagnostics.push(
+                Diagnostic::error(format!("`{name}` for {year} is needed to compute `{name}` for {computing}, and is not given"))
+                    .with_help(format!(
+                        "give it as an input (column `{name}__prev` for the previous year), or write in the formula `{name}[N{offset:+}] otherwise …` to say what to use instead"
+                    )),
+            );
+        }
+        self.default_node(var, year, DefaultReason::Recursion)
+    }
+
+    fn formula_node(&mut self, var: VarId, year: i32, formula_index: usize) -> usize {
+        let index = self.add_node(var, year, Source::Formula(formula_index));
+        let variable = &self.model.variables[var];
+        let formula = &variable.formulas[formula_index];
+        let mut scope = FormulaScope {
+            node: index,
+            year,
+            locals: Vec::new(),
+        };
+        for binding in &formula.bindings {
+            let program = self.lower(binding, &scope);
+            let slot = self.materialize(program, binding.shape);
+            scope.locals.push(slot);
+        }
+        let program = self.lower(&formula.expr, &scope);
+        let slot = self.plan.nodes[index].slot;
+        let truncate = variable.value_type == crate::model::ValueType::Integer;
+        self.push(Step::Eval {
+            slot,
+            entity: Some(variable.entity),
+            program,
+            truncate,
+        });
+        index
+    }
+
+    /// Computes a program into a slot of its own (a slot read directly is reused).
+    pub(super) fn materialize(&mut self, program: Program, shape: crate::model::Shape) -> SlotId {
+        if let Program::Slot(slot) = program {
+            return slot;
+        }
+        let entity = match shape {
+            crate::model::Shape::Scalar => None,
+            crate::model::Shape::Rows(entity) => Some(entity),
+        };
+        let slot = self.new_slot();
+        self.push(Step::Eval {
+            slot,
+            entity,
+            program,
+            truncate: false,
+        })
+    }
+
+    /// Reads a parameter for a formula, recording the read; reports a missing value.
+    pub(super) fn parameter_value(
+        &mut self,
+        path: &str,
+        date: NaiveDate,
+        scope: &FormulaScope,
+        origin: crate::model::Origin,
+    ) -> Option<f64> {
+        let value = match self.model.parameters.value_at(path, date) {
+            Ok(Some(dotations_params::ParamValue::Number(n))) => Some(decimal_to_f64(n)),
+            Ok(Some(dotations_params::ParamValue::Bool(b))) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        };
+        match value {
+            Some(value) => {
+                let read = ParameterRead {
+                    path: path.to_string(),
+                    date,
+                    value: Some(value),
+                    origin,
+                };
+                self.plan.nodes[scope.node].parameters.push(read);
+            }
+            None => self.parameter_missing(path, date, scope, origin),
+        }
+        value
+    }
+
+    pub(super) fn parameter_missing(
+        &mut self,
+        path: &str,
+        date: NaiveDate,
+        scope: &FormulaScope,
+        origin: crate::model::Origin,
+    ) {
+        let node = &self.plan.nodes[scope.node];
+        let name = &self.model.variables[node.var].name;
+        let dates = match self.model.parameters.get(path) {
+            Some(dotations_params::Entry::Parameter(p)) => describe_dates(p),
+            _ => String::new(),
+        };
+        self.diagnostics.push(
+            Diagnostic::error(format!("parameter `{path}` has no value on {date}"))
+                .at(self.model.location(origin))
+                .with_note(format!("needed to compute `{name}` for {}", node.year))
+                .with_help_opt((!dates.is_empty()).then_some(dates)),
+        );
+    }
+
+    fn report_missing_inputs(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        for (var, year, needed_by) in std::mem::take(&mut self.missing_inputs) {
+            if !seen.insert((var, year)) {
+                continue;
+            }
+            let name = &self.model.variables[var].name;
+            let column = if year == self.plan.year {
+                name.clone()
+            } else if year == self.plan.year - 1 {
+                format!("{name}__prev")
+            } else {
+                format!("{name} for {year}")
+            };
+            let mut diagnostic =
+                Diagnostic::error(format!("input `{name}` for {year} is needed but not given"))
+                    .with_help(format!("add the column `{column}` to the input"));
+            if let Some((by, by_year)) = needed_by {
+                diagnostic = diagnostic.with_note(format!(
+                    "needed by `{}` for {by_year}",
+                    self.model.variables[by].name
+                ));
+            }
+            self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+fn describe_dates(parameter: &dotations_params::Parameter) -> String {
+    let Some(first) = parameter.values.first() else {
+        return "it has no value at all".into();
+    };
+    let mut text = format!("its values start on {}", first.start);
+    if let Some(end) = parameter.values.iter().rev().find(|v| v.value.is_none()) {
+        text.push_str(&format!(" and it ends on {}", end.start));
+    }
+    text
+}
+
+/// The `f64` nearest to an exact decimal (through its text, which `f64` parsing rounds correctly).
+pub fn decimal_to_f64(value: &rust_decimal::Decimal) -> f64 {
+    value.to_string().parse().unwrap_or(f64::NAN)
+}

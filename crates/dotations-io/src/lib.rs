@@ -1,0 +1,16 @@
+//! Per-commune tables in and out: the CSV format of the command line.
+//!
+//! An input table has one row per commune and one column per input variable, named as the
+//! variable; `name__prev` holds the previous year's value; a column declared in the rules
+//! (`column …`) holds a variable at a year computed per row. Booleans are `0`/`1` (or
+//! `true`/`false`), enum values are item names, dates are ISO (`YYYY-MM-DD`). A `.gz` file is
+//! decompressed on the fly. Columns that are not variables of the model are kept as text and
+//! written back unchanged (and reported), so nothing the user gave is silently dropped.
+//! Every error names the file, the row and the column.
+#![forbid(unsafe_code)]
+
+mod read;
+mod write;
+
+pub use read::{read_table, read_table_from, InputTable, TableColumn};
+pub use write::{write_national, write_table};

@@ -1,0 +1,282 @@
+//! Reading an input table into a [`Dataset`].
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use dotations_diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
+use dotations_engine::model::{date_to_days, Kind, Model, ValueType, VarId};
+use dotations_engine::Dataset;
+
+/// What a column of the input table holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableColumn {
+    /// A variable for a year (`year` is the table's year or the previous one).
+    Variable { var: VarId, year: i32 },
+    /// A column declared in the rules (a variable at a year computed per row).
+    Declared(usize),
+    /// Not a variable of the model: kept as text and written back.
+    Other(Vec<String>),
+}
+
+/// A table read into a dataset, with what is needed to write it back.
+pub struct InputTable {
+    pub dataset: Dataset,
+    /// The columns in file order, with their header.
+    pub columns: Vec<(String, TableColumn)>,
+}
+
+/// Reads a CSV file (`.gz` allowed) for `year`.
+pub fn read_table(model: &Model, path: &Path, year: i32) -> Result<InputTable, Diagnostics> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(format!(
+            "cannot read {}: {e}",
+            path.display()
+        )))
+    })?;
+    let name = path.display().to_string();
+    if path.extension().is_some_and(|e| e == "gz") {
+        read_table_from(
+            model,
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)),
+            &name,
+            year,
+        )
+    } else {
+        read_table_from(model, file, &name, year)
+    }
+}
+
+/// How to parse the cells of a column.
+#[derive(Clone, Copy)]
+enum CellKind {
+    Number,
+    Bool,
+    Date,
+    Enum(usize),
+    Text,
+}
+
+/// At most this many cell errors are reported: past that, the file is surely of another format.
+const MAX_CELL_ERRORS: usize = 20;
+
+/// Reads a CSV table from any reader; `name` is used in messages.
+pub fn read_table_from(
+    model: &Model,
+    reader: impl Read,
+    name: &str,
+    year: i32,
+) -> Result<InputTable, Diagnostics> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let headers = csv
+        .byte_headers()
+        .map_err(|e| {
+            Diagnostics::from(Diagnostic::error(format!(
+                "cannot read the header of {name}: {e}"
+            )))
+        })?
+        .clone();
+    let mut diagnostics = Diagnostics::new();
+    let header_location = |column: usize| Location::new(name, 1, column + 1);
+    let mut specs = Vec::with_capacity(headers.len());
+    let mut seen = std::collections::HashSet::new();
+    for (index, header) in headers.iter().enumerate() {
+        let header = String::from_utf8_lossy(header).trim().to_string();
+        if !seen.insert(header.clone()) {
+            diagnostics.push(
+                Diagnostic::error(format!("column `{header}` appears twice"))
+                    .at(header_location(index)),
+            );
+        }
+        specs.push((header.clone(), interpret_header(model, &header, year)));
+    }
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
+    let mut texts: Vec<Vec<String>> = vec![Vec::new(); specs.len()];
+    let mut record = csv::ByteRecord::new();
+    let mut row = 0usize;
+    let mut cell_errors = 0usize;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(format!("{name}: malformed CSV: {e}")));
+                break;
+            }
+        }
+        row += 1;
+        if record.len() != specs.len() {
+            let line = record.position().map_or(row + 1, |p| p.line() as usize);
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "row {row} has {} cells but the header has {}",
+                    record.len(),
+                    specs.len()
+                ))
+                .at(Location::new(name, line, 1)),
+            );
+            return Err(diagnostics);
+        }
+        for (column, cell) in record.iter().enumerate() {
+            let (header, spec) = &specs[column];
+            match cell_kind(model, spec) {
+                CellKind::Text => texts[column].push(String::from_utf8_lossy(cell).into_owned()),
+                kind => match parse_cell(model, kind, cell) {
+                    Ok(v) => values[column].push(v),
+                    Err(expected) => {
+                        values[column].push(f64::NAN);
+                        cell_errors += 1;
+                        if cell_errors <= MAX_CELL_ERRORS {
+                            let line = record.position().map_or(row + 1, |p| p.line() as usize);
+                            let text = String::from_utf8_lossy(cell);
+                            diagnostics.push(
+                                Diagnostic::error(format!(
+                                    "row {row}, column `{header}`: `{text}` is not {expected}"
+                                ))
+                                .at(Location::new(name, line, column + 1))
+                                .with_help_opt(enum_help(model, kind, &text)),
+                            );
+                        }
+                    }
+                },
+            }
+        }
+    }
+    if cell_errors > MAX_CELL_ERRORS {
+        diagnostics.push(Diagnostic::error(format!(
+            "… and {} more cells that cannot be read",
+            cell_errors - MAX_CELL_ERRORS
+        )));
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let ids = identifiers(model, &specs, &texts, row);
+    let mut dataset = Dataset::single_group(model, ids);
+    let mut columns = Vec::with_capacity(specs.len());
+    for (column, (header, spec)) in specs.into_iter().enumerate() {
+        let values = std::mem::take(&mut values[column]);
+        let texts = std::mem::take(&mut texts[column]);
+        let stored = match &spec {
+            Spec::Variable { var, year }
+                if matches!(model.variables[*var].value_type, ValueType::Text) =>
+            {
+                dataset
+                    .set_text(model, *var, *year, texts)
+                    .map(|_| TableColumn::Variable {
+                        var: *var,
+                        year: *year,
+                    })
+            }
+            Spec::Variable { var, year } => {
+                dataset
+                    .set_input(model, *var, *year, values)
+                    .map(|_| TableColumn::Variable {
+                        var: *var,
+                        year: *year,
+                    })
+            }
+            Spec::Declared(index) => dataset
+                .set_column(model, *index, values)
+                .map(|_| TableColumn::Declared(*index)),
+            Spec::Other => Ok(TableColumn::Other(texts)),
+        };
+        match stored {
+            Ok(stored) => columns.push((header, stored)),
+            Err(e) => diagnostics.push(Diagnostic::error(format!("{name}: {e}"))),
+        }
+    }
+    diagnostics.into_result(InputTable { dataset, columns })
+}
+
+/// What a header names, before reading cells.
+enum Spec {
+    Variable { var: VarId, year: i32 },
+    Declared(usize),
+    Other,
+}
+
+fn interpret_header(model: &Model, header: &str, year: i32) -> Spec {
+    if let Some(var) = model.variable_id(header) {
+        return Spec::Variable { var, year };
+    }
+    if let Some(base) = header.strip_suffix("__prev") {
+        if let Some(var) = model.variable_id(base) {
+            return Spec::Variable {
+                var,
+                year: year - 1,
+            };
+        }
+    }
+    if let Some(index) = model.columns.iter().position(|c| c.name == header) {
+        return Spec::Declared(index);
+    }
+    Spec::Other
+}
+
+fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
+    let var = match spec {
+        Spec::Variable { var, .. } => *var,
+        Spec::Declared(index) => model.columns[*index].var,
+        Spec::Other => return CellKind::Text,
+    };
+    match model.variables[var].value_type.kind() {
+        Kind::Number => CellKind::Number,
+        Kind::Bool => CellKind::Bool,
+        Kind::Date => CellKind::Date,
+        Kind::Enum(e) => CellKind::Enum(e),
+        Kind::Text => CellKind::Text,
+    }
+}
+
+fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'static str> {
+    let text = std::str::from_utf8(cell).map_err(|_| "valid UTF-8")?.trim();
+    match kind {
+        CellKind::Number => text.parse::<f64>().map_err(|_| "a number"),
+        CellKind::Bool => match text {
+            "1" | "true" | "True" | "TRUE" | "1.0" => Ok(1.0),
+            "0" | "false" | "False" | "FALSE" | "0.0" => Ok(0.0),
+            _ => Err("a boolean (0 or 1)"),
+        },
+        CellKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(date_to_days)
+            .map_err(|_| "a date (YYYY-MM-DD)"),
+        CellKind::Enum(e) => model.enums[e]
+            .index_of(text)
+            .map(|i| i as f64)
+            .ok_or("an item of the enumeration"),
+        CellKind::Text => Ok(0.0),
+    }
+}
+
+fn enum_help(model: &Model, kind: CellKind, text: &str) -> Option<String> {
+    let CellKind::Enum(e) = kind else { return None };
+    let items = &model.enums[e].items;
+    did_you_mean(text, items.iter().map(|i| i.name.as_str())).or_else(|| {
+        let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+        Some(format!(
+            "the items of `{}` are: {}",
+            model.enums[e].name,
+            names.join(", ")
+        ))
+    })
+}
+
+/// Row identifiers: the `code_insee` column when there is one, else row numbers.
+fn identifiers(
+    model: &Model,
+    specs: &[(String, Spec)],
+    texts: &[Vec<String>],
+    rows: usize,
+) -> Vec<String> {
+    let code = specs.iter().position(|(header, _)| header == "code_insee");
+    match code {
+        Some(column) if texts[column].len() == rows => texts[column].clone(),
+        _ => {
+            let _ = model;
+            (1..=rows).map(|i| format!("row {i}")).collect()
+        }
+    }
+}
