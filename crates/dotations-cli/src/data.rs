@@ -17,7 +17,9 @@ pub fn embedded_table(model: &Model, year: i32) -> Result<InputTable, Diagnostic
         2025 => FRANCE_2025,
         _ => {
             return Err(Diagnostic::error(format!("there is no embedded data for {year}"))
-                .with_help(format!("the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"))
+                .with_help(format!(
+                    "the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"
+                ))
                 .into())
         }
     };

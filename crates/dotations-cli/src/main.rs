@@ -20,12 +20,7 @@ use dotations_diagnostics::Diagnostics;
 /// `formulas/` (the formula language). Edit them and pass `--rules DIR` to use your version
 /// without recompiling; without `--rules`, the copy embedded in this binary is used.
 #[derive(Parser)]
-#[command(
-    name = "dotations",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "dotations", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,11 +83,7 @@ fn main() -> ExitCode {
         Command::Compute(args) => commands::compute::run(args),
         Command::Check { rules } => commands::check::run(rules.as_deref()),
         Command::Parameters { dir, date } => commands::parameters::run(dir.as_deref(), date),
-        Command::Graph {
-            variable,
-            inputs,
-            rules,
-        } => commands::graph::run(&variable, inputs, rules.as_deref()),
+        Command::Graph { variable, inputs, rules } => commands::graph::run(&variable, inputs, rules.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

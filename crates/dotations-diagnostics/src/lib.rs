@@ -46,13 +46,7 @@ pub struct Location {
 impl Location {
     /// A location without the line's text (for files that are not kept in memory, e.g. a CSV).
     pub fn new(file: impl Into<Arc<str>>, line: usize, column: usize) -> Self {
-        Location {
-            file: file.into(),
-            line,
-            column,
-            length: 1,
-            line_text: None,
-        }
+        Location { file: file.into(), line, column, length: 1, line_text: None }
     }
 }
 
@@ -94,10 +88,7 @@ impl Diagnostic {
     }
 
     pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
     }
 
     /// Attaches the place the diagnostic points to.
@@ -152,19 +143,12 @@ impl fmt::Display for Diagnostic {
                     .take(location.column.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let available = text
-                    .chars()
-                    .count()
-                    .saturating_sub(location.column - 1)
-                    .max(1);
+                let available = text.chars().count().saturating_sub(location.column - 1).max(1);
                 let marks = "^".repeat(location.length.clamp(1, available));
                 writeln!(f, "{gutter} | {pad}{marks}")?;
             }
         }
-        let gutter = self
-            .location
-            .as_ref()
-            .map_or(1, |l| l.line.to_string().len());
+        let gutter = self.location.as_ref().map_or(1, |l| l.line.to_string().len());
         let gutter = " ".repeat(gutter);
         for note in &self.notes {
             writeln!(f, "{gutter} = note: {note}")?;

@@ -15,14 +15,8 @@ pub struct SourceText {
 impl SourceText {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SourceText {
-            path: path.into(),
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceText { path: path.into(), text, line_starts }
     }
 
     pub fn path(&self) -> &str {
@@ -41,9 +35,7 @@ impl SourceText {
             Err(i) => i - 1,
         };
         let line_start = self.line_starts[line_index];
-        let line_end = self.text[line_start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line_text = &self.text[line_start..line_end];
         let column = self.text[line_start..offset].chars().count() + 1;
         let end = (offset + length).min(line_end).max(offset);
@@ -61,9 +53,7 @@ impl SourceText {
     pub fn location_at_line(&self, line: usize, column: usize, length: usize) -> Location {
         let line_index = line.saturating_sub(1).min(self.line_starts.len() - 1);
         let line_start = self.line_starts[line_index];
-        let line_end = self.text[line_start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         Location {
             file: self.path.clone(),
             line: line_index + 1,

@@ -9,10 +9,7 @@
 ///            Some("did you mean `population_dgf`?"));
 /// assert_eq!(did_you_mean("zzz", names.iter().copied()), None);
 /// ```
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     closest(name, candidates).map(|best| format!("did you mean `{best}`?"))
 }
 

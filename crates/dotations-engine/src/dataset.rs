@@ -26,12 +26,7 @@ pub struct Dataset {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DatasetError {
     #[error("`{variable}` has {found} values but there are {expected} {entity}")]
-    Length {
-        variable: String,
-        found: usize,
-        expected: usize,
-        entity: String,
-    },
+    Length { variable: String, found: usize, expected: usize, entity: String },
 }
 
 impl Dataset {
@@ -39,27 +34,10 @@ impl Dataset {
     /// État for all communes), rows identified by `ids`.
     pub fn single_group(model: &Model, ids: Vec<String>) -> Self {
         let rows = ids.len();
-        let membership = model
-            .entities
-            .iter()
-            .map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows])))
-            .collect();
-        let sizes = model
-            .entities
-            .iter()
-            .map(|e| if e.is_group() { 1 } else { rows })
-            .collect();
-        let group_ids = model
-            .entities
-            .iter()
-            .map(|e| {
-                if e.is_group() {
-                    vec![e.name.clone()]
-                } else {
-                    ids.clone()
-                }
-            })
-            .collect();
+        let membership = model.entities.iter().map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows]))).collect();
+        let sizes = model.entities.iter().map(|e| if e.is_group() { 1 } else { rows }).collect();
+        let group_ids =
+            model.entities.iter().map(|e| if e.is_group() { vec![e.name.clone()] } else { ids.clone() }).collect();
         Dataset {
             sizes,
             membership,
@@ -72,11 +50,7 @@ impl Dataset {
 
     /// A dataset with explicit groups: for each group entity, its group identifiers and the
     /// group index of every person row.
-    pub fn with_groups(
-        model: &Model,
-        ids: Vec<String>,
-        groups: Vec<(EntityId, Vec<String>, Vec<u32>)>,
-    ) -> Self {
+    pub fn with_groups(model: &Model, ids: Vec<String>, groups: Vec<(EntityId, Vec<String>, Vec<u32>)>) -> Self {
         let mut dataset = Dataset::single_group(model, ids);
         for (entity, group_ids, members) in groups {
             dataset.sizes[entity] = group_ids.len();
@@ -115,21 +89,13 @@ impl Dataset {
     ) -> Result<(), DatasetError> {
         let values = values.into();
         self.check_length(model, var, values.len())?;
-        self.inputs
-            .insert((var, Self::key(model, var, year)), values);
+        self.inputs.insert((var, Self::key(model, var, year)), values);
         Ok(())
     }
 
-    pub fn set_text(
-        &mut self,
-        model: &Model,
-        var: VarId,
-        year: i32,
-        values: Vec<String>,
-    ) -> Result<(), DatasetError> {
+    pub fn set_text(&mut self, model: &Model, var: VarId, year: i32, values: Vec<String>) -> Result<(), DatasetError> {
         self.check_length(model, var, values.len())?;
-        self.texts
-            .insert((var, Self::key(model, var, year)), values.into());
+        self.texts.insert((var, Self::key(model, var, year)), values.into());
         Ok(())
     }
 
@@ -169,8 +135,7 @@ impl Dataset {
     }
 
     pub fn has_input(&self, model: &Model, var: VarId, year: i32) -> bool {
-        self.inputs
-            .contains_key(&(var, Self::key(model, var, year)))
+        self.inputs.contains_key(&(var, Self::key(model, var, year)))
     }
 
     pub fn text(&self, model: &Model, var: VarId, year: i32) -> Option<&Arc<[String]>> {

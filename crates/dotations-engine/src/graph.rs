@@ -16,23 +16,14 @@ use crate::model::{Formula, Model, Node, Origin, TExpr, VarId, VarPeriod};
 /// The variables a formula reads for the same year, with where each is read.
 pub fn same_year_reads(formula: &Formula) -> Vec<(VarId, Origin)> {
     let mut reads = Vec::new();
-    for expr in formula
-        .bindings
-        .iter()
-        .chain(std::iter::once(&formula.expr))
-    {
+    for expr in formula.bindings.iter().chain(std::iter::once(&formula.expr)) {
         collect_same_year(expr, &mut reads);
     }
     reads
 }
 
 fn collect_same_year(expr: &TExpr, reads: &mut Vec<(VarId, Origin)>) {
-    if let Node::Var {
-        var,
-        period: VarPeriod::Offset(0),
-        ..
-    } = &expr.node
-    {
+    if let Node::Var { var, period: VarPeriod::Offset(0), .. } = &expr.node {
         reads.push((*var, expr.origin));
     }
     expr.for_each_child(|child| collect_same_year(child, reads));
@@ -40,12 +31,8 @@ fn collect_same_year(expr: &TExpr, reads: &mut Vec<(VarId, Origin)>) {
 
 /// The dates at which some formula starts: between two of them, the set of formulas is fixed.
 fn epochs(model: &Model) -> Vec<Option<NaiveDate>> {
-    let dates: BTreeSet<Option<NaiveDate>> = model
-        .variables
-        .iter()
-        .flat_map(|v| v.formulas.iter().map(|f| f.start))
-        .chain([None])
-        .collect();
+    let dates: BTreeSet<Option<NaiveDate>> =
+        model.variables.iter().flat_map(|v| v.formulas.iter().map(|f| f.start)).chain([None]).collect();
     dates.into_iter().collect()
 }
 
@@ -70,24 +57,15 @@ pub fn cycle_diagnostics(model: &Model) -> Vec<Diagnostic> {
     diagnostics
 }
 
-fn epoch_graph(
-    model: &Model,
-    epoch: Option<NaiveDate>,
-) -> (DiGraph<VarId, Origin>, Vec<NodeIndex>) {
+fn epoch_graph(model: &Model, epoch: Option<NaiveDate>) -> (DiGraph<VarId, Origin>, Vec<NodeIndex>) {
     let mut graph = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..model.variables.len())
-        .map(|v| graph.add_node(v))
-        .collect();
+    let nodes: Vec<NodeIndex> = (0..model.variables.len()).map(|v| graph.add_node(v)).collect();
     for (id, variable) in model.variables.iter().enumerate() {
-        let active = variable
-            .formulas
-            .iter()
-            .rev()
-            .find(|f| match (f.start, epoch) {
-                (None, _) => true,
-                (Some(start), Some(epoch)) => start <= epoch,
-                (Some(_), None) => false,
-            });
+        let active = variable.formulas.iter().rev().find(|f| match (f.start, epoch) {
+            (None, _) => true,
+            (Some(start), Some(epoch)) => start <= epoch,
+            (Some(_), None) => false,
+        });
         if let Some(formula) = active {
             for (read, origin) in same_year_reads(formula) {
                 graph.add_edge(nodes[id], nodes[read], origin);
@@ -101,10 +79,7 @@ fn epoch_graph(
 /// reads the next and the last reads the first.
 fn cycle_path(graph: &DiGraph<VarId, Origin>, component: &[NodeIndex]) -> Vec<NodeIndex> {
     let inside: HashSet<NodeIndex> = component.iter().copied().collect();
-    let start = *component
-        .iter()
-        .min_by_key(|n| graph[**n])
-        .expect("non-empty component");
+    let start = *component.iter().min_by_key(|n| graph[**n]).expect("non-empty component");
     // Breadth-first search from the start back to itself, staying in the component.
     let mut previous: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
@@ -129,22 +104,12 @@ fn cycle_path(graph: &DiGraph<VarId, Origin>, component: &[NodeIndex]) -> Vec<No
     vec![start]
 }
 
-fn cycle_diagnostic(
-    model: &Model,
-    graph: &DiGraph<VarId, Origin>,
-    path: &[NodeIndex],
-) -> Diagnostic {
-    let names: Vec<&str> = path
-        .iter()
-        .chain(path.first())
-        .map(|n| model.variables[graph[*n]].name.as_str())
-        .collect();
+fn cycle_diagnostic(model: &Model, graph: &DiGraph<VarId, Origin>, path: &[NodeIndex]) -> Diagnostic {
+    let names: Vec<&str> = path.iter().chain(path.first()).map(|n| model.variables[graph[*n]].name.as_str()).collect();
     let mut diagnostic = Diagnostic::error(format!("dependency cycle: {}", names.join(" → ")));
     for (i, node) in path.iter().enumerate() {
         let next = path[(i + 1) % path.len()];
-        let edge = graph
-            .find_edge(*node, next)
-            .expect("consecutive nodes of a cycle are linked");
+        let edge = graph.find_edge(*node, next).expect("consecutive nodes of a cycle are linked");
         let location = model.location(graph[edge]);
         if i == 0 {
             diagnostic = diagnostic.at(location.clone());
@@ -174,11 +139,7 @@ pub fn dependencies(model: &Model, var: VarId) -> Dependencies {
     for formula in &model.variables[var].formulas {
         for expr in formula.bindings.iter().chain([&formula.expr]) {
             expr.visit_variables(&mut |read, period, _| {
-                result
-                    .variables
-                    .entry(read)
-                    .or_default()
-                    .insert(period_text(period));
+                result.variables.entry(read).or_default().insert(period_text(period));
             });
             expr.visit_parameters(&mut |path, _, _| {
                 result.parameters.insert(path.to_string());

@@ -23,11 +23,7 @@ pub struct Computed<'a> {
 
 impl<'a> Simulation<'a> {
     pub fn new(model: &'a Model, dataset: &'a Dataset, missing: MissingInputs) -> Self {
-        Simulation {
-            model,
-            dataset,
-            missing,
-        }
+        Simulation { model, dataset, missing }
     }
 
     /// Plans and computes the named variables for `year`.
@@ -49,11 +45,7 @@ impl<'a> Simulation<'a> {
     pub fn compute_ids(&self, year: i32, targets: &[VarId]) -> Result<Computed<'a>, Diagnostics> {
         let plan = plan::build(self.model, self.dataset, year, targets, self.missing)?;
         let run = plan.run(self.model, self.dataset)?;
-        Ok(Computed {
-            model: self.model,
-            plan,
-            run,
-        })
+        Ok(Computed { model: self.model, plan, run })
     }
 }
 
@@ -64,9 +56,7 @@ impl Computed<'_> {
             crate::model::PeriodKind::Eternal => YearKey::Eternal,
             _ => YearKey::Year(year),
         };
-        self.plan
-            .node(var, key)
-            .map(|node| self.run.slot(node.slot))
+        self.plan.node(var, key).map(|node| self.run.slot(node.slot))
     }
 
     /// The values of a variable for the plan's year, by name.

@@ -6,8 +6,7 @@ use dotations_params::ParameterTree;
 
 fn doc_model() -> Model {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let doc =
-        std::fs::read_to_string(format!("{root}/docs/language.md")).expect("docs/language.md");
+    let doc = std::fs::read_to_string(format!("{root}/docs/language.md")).expect("docs/language.md");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in doc.lines() {
@@ -26,8 +25,7 @@ fn doc_model() -> Model {
     }
     assert!(blocks.len() > 20, "the examples were found");
     let source = SourceText::new("docs/language.md (examples)", blocks.join("\n"));
-    let parameters = ParameterTree::load_dir(std::path::Path::new(&format!("{root}/parameters")))
-        .expect("parameters");
+    let parameters = ParameterTree::load_dir(std::path::Path::new(&format!("{root}/parameters"))).expect("parameters");
     match Model::compile(vec![source], parameters) {
         Ok(model) => model,
         Err(diagnostics) => {
@@ -45,50 +43,19 @@ fn examples_compute_what_the_text_says() {
         let var = model.variable_id(name).unwrap_or_else(|| panic!("{name}"));
         data.set_input(&model, var, year, values).unwrap();
     };
-    let days = |y, m, d| {
-        dotations_engine::model::date_to_days(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
-    };
-    set(
-        "population_insee",
-        2024,
-        vec![400.0, 7_000.0, 120_000.0, 50.0],
-    );
-    set(
-        "population_insee",
-        2020,
-        vec![380.0, 6_900.0, 118_000.0, 45.0],
-    );
-    set(
-        "nombre_residences_secondaires",
-        2024,
-        vec![100.0, 0.0, 0.0, 0.0],
-    );
+    let days = |y, m, d| dotations_engine::model::date_to_days(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
+    set("population_insee", 2024, vec![400.0, 7_000.0, 120_000.0, 50.0]);
+    set("population_insee", 2020, vec![380.0, 6_900.0, 118_000.0, 45.0]);
+    set("nombre_residences_secondaires", 2024, vec![100.0, 0.0, 0.0, 0.0]);
     set("nombre_logements_orcod_in", 2024, vec![1.0, 0.0, 0.0, 0.0]);
-    set(
-        "population_dgf",
-        2023,
-        vec![480.0, 7_000.0, 119_000.0, 50.0],
-    );
+    set("population_dgf", 2023, vec![480.0, 7_000.0, 119_000.0, 50.0]);
     set("outre_mer", 2024, vec![0.0, 0.0, 0.0, 1.0]);
     set("zone_de_montagne", 2024, vec![1.0, 0.0, 0.0, 0.0]);
     set("insulaire", 2024, vec![0.0, 0.0, 0.0, 1.0]);
     set("superficie", 2024, vec![1_000.0, 2_000.0, 5_000.0, 100.0]);
-    set(
-        "potentiel_financier",
-        2024,
-        vec![400_000.0, 7_000_000.0, 150_000_000.0, 10_000.0],
-    );
+    set("potentiel_financier", 2024, vec![400_000.0, 7_000_000.0, 150_000_000.0, 10_000.0]);
     set("effort_fiscal", 2024, vec![1.0, 1.5, 0.8, 1.0]);
-    set(
-        "date_creation_commune",
-        2024,
-        vec![
-            days(2019, 1, 1),
-            days(2024, 1, 1),
-            days(1, 1, 1),
-            days(1, 1, 1),
-        ],
-    );
+    set("date_creation_commune", 2024, vec![days(2019, 1, 1), days(2024, 1, 1), days(1, 1, 1), days(1, 1, 1)]);
     set("grille_densite_insee", 2024, vec![1.0, 2.0, 0.0, 1.0]);
     set("score_exemple", 2024, vec![1.0, 3.0, 0.0, 0.0]);
     set("indice_exemple", 2024, vec![0.5, 2.0, 0.5, 1.0]);
@@ -98,13 +65,8 @@ fn examples_compute_what_the_text_says() {
 
     // The declared column gives the population of the year after creation for every row; it
     // comes before the population of 2020 given as a whole column.
-    let column = model
-        .columns
-        .iter()
-        .position(|c| c.name == "population_insee__annee_suivant_creation")
-        .unwrap();
-    data.set_column(&model, column, vec![381.0, -9_999.0, -9_999.0, -9_999.0])
-        .unwrap();
+    let column = model.columns.iter().position(|c| c.name == "population_insee__annee_suivant_creation").unwrap();
+    data.set_column(&model, column, vec![381.0, -9_999.0, -9_999.0, -9_999.0]).unwrap();
 
     let simulation = Simulation::new(&model, &data, MissingInputs::Error);
     let names = [
@@ -124,9 +86,7 @@ fn examples_compute_what_the_text_says() {
         "montant_borne_exemple",
         "potentiel_moyen_strate",
     ];
-    let result = simulation
-        .compute(2024, &names)
-        .unwrap_or_else(|d| panic!("{d}"));
+    let result = simulation.compute(2024, &names).unwrap_or_else(|d| panic!("{d}"));
     let values = |name: &str| result.values(name).unwrap().to_vec();
     // 400 + 100 + 0.5 × 1 = 500.5 → 500 (half to even).
     assert_eq!(values("population_dgf"), [500.0, 7_000.0, 120_000.0, 50.0]);
@@ -147,27 +107,13 @@ fn examples_compute_what_the_text_says() {
     assert_eq!(values("nombre_communes_moyennes"), [1.0; 4]);
     // Metropolitan population 500 + 7 000 + 120 000 = 127 500.
     let shares = values("part_population");
-    assert_eq!(
-        shares,
-        [
-            500.0 / 127_500.0,
-            7_000.0 / 127_500.0,
-            120_000.0 / 127_500.0,
-            0.0
-        ]
-    );
+    assert_eq!(shares, [500.0 / 127_500.0, 7_000.0 / 127_500.0, 120_000.0 / 127_500.0, 0.0]);
     // Descending, ties (a and c at 0.5) in input order.
     assert_eq!(values("rang_exemple"), [3.0, 1.0, 4.0, 2.0]);
-    assert_eq!(
-        values("population_initiale_exemple"),
-        [381.0, -9_999.0, -9_999.0, -9_999.0]
-    );
+    assert_eq!(values("population_initiale_exemple"), [381.0, -9_999.0, -9_999.0, -9_999.0]);
     // Budget 40, scores 1 and 3, a bounded to [9, 12] from last year's 10: x = 10 → 10 and 30.
     assert_eq!(values("montant_borne_exemple"), [10.0, 30.0, 0.0, 0.0]);
     // Strates 2, 6, 14 hold one metropolitan commune each; d (outre-mer) has its own strate 1,
     // whose metropolitan sum of population is 0 → else 0.
-    assert_eq!(
-        values("potentiel_moyen_strate"),
-        [800.0, 1_000.0, 1_250.0, 0.0]
-    );
+    assert_eq!(values("potentiel_moyen_strate"), [800.0, 1_000.0, 1_250.0, 0.0]);
 }

@@ -5,7 +5,8 @@
 //! (`column …`) holds a variable at a year computed per row. Booleans are `0`/`1` (or
 //! `true`/`false`), enum values are item names, dates are ISO (`YYYY-MM-DD`). A `.gz` file is
 //! decompressed on the fly. Columns that are not variables of the model are kept as text and
-//! written back unchanged (and reported), so nothing the user gave is silently dropped.
+//! written back unchanged, so nothing the user gave is silently dropped. A column named after a
+//! national (État) variable gives its value (the same in every row), e.g. an official point value.
 //! Every error names the file, the row and the column.
 #![forbid(unsafe_code)]
 

@@ -28,20 +28,11 @@ pub struct InputTable {
 
 /// Reads a CSV file (`.gz` allowed) for `year`.
 pub fn read_table(model: &Model, path: &Path, year: i32) -> Result<InputTable, Diagnostics> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        Diagnostics::from(Diagnostic::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        )))
-    })?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read {}: {e}", path.display()))))?;
     let name = path.display().to_string();
     if path.extension().is_some_and(|e| e == "gz") {
-        read_table_from(
-            model,
-            flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)),
-            &name,
-            year,
-        )
+        read_table_from(model, flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)), &name, year)
     } else {
         read_table_from(model, file, &name, year)
     }
@@ -61,22 +52,11 @@ enum CellKind {
 const MAX_CELL_ERRORS: usize = 20;
 
 /// Reads a CSV table from any reader; `name` is used in messages.
-pub fn read_table_from(
-    model: &Model,
-    reader: impl Read,
-    name: &str,
-    year: i32,
-) -> Result<InputTable, Diagnostics> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(reader);
+pub fn read_table_from(model: &Model, reader: impl Read, name: &str, year: i32) -> Result<InputTable, Diagnostics> {
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
     let headers = csv
         .byte_headers()
-        .map_err(|e| {
-            Diagnostics::from(Diagnostic::error(format!(
-                "cannot read the header of {name}: {e}"
-            )))
-        })?
+        .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read the header of {name}: {e}"))))?
         .clone();
     let mut diagnostics = Diagnostics::new();
     let header_location = |column: usize| Location::new(name, 1, column + 1);
@@ -85,10 +65,7 @@ pub fn read_table_from(
     for (index, header) in headers.iter().enumerate() {
         let header = String::from_utf8_lossy(header).trim().to_string();
         if !seen.insert(header.clone()) {
-            diagnostics.push(
-                Diagnostic::error(format!("column `{header}` appears twice"))
-                    .at(header_location(index)),
-            );
+            diagnostics.push(Diagnostic::error(format!("column `{header}` appears twice")).at(header_location(index)));
         }
         specs.push((header.clone(), interpret_header(model, &header, year)));
     }
@@ -110,12 +87,8 @@ pub fn read_table_from(
         if record.len() != specs.len() {
             let line = record.position().map_or(row + 1, |p| p.line() as usize);
             diagnostics.push(
-                Diagnostic::error(format!(
-                    "row {row} has {} cells but the header has {}",
-                    record.len(),
-                    specs.len()
-                ))
-                .at(Location::new(name, line, 1)),
+                Diagnostic::error(format!("row {row} has {} cells but the header has {}", record.len(), specs.len()))
+                    .at(Location::new(name, line, 1)),
             );
             return Err(diagnostics);
         }
@@ -132,11 +105,9 @@ pub fn read_table_from(
                             let line = record.position().map_or(row + 1, |p| p.line() as usize);
                             let text = String::from_utf8_lossy(cell);
                             diagnostics.push(
-                                Diagnostic::error(format!(
-                                    "row {row}, column `{header}`: `{text}` is not {expected}"
-                                ))
-                                .at(Location::new(name, line, column + 1))
-                                .with_help_opt(enum_help(model, kind, &text)),
+                                Diagnostic::error(format!("row {row}, column `{header}`: `{text}` is not {expected}"))
+                                    .at(Location::new(name, line, column + 1))
+                                    .with_help_opt(enum_help(model, kind, &text)),
                             );
                         }
                     }
@@ -145,10 +116,8 @@ pub fn read_table_from(
         }
     }
     if cell_errors > MAX_CELL_ERRORS {
-        diagnostics.push(Diagnostic::error(format!(
-            "… and {} more cells that cannot be read",
-            cell_errors - MAX_CELL_ERRORS
-        )));
+        diagnostics
+            .push(Diagnostic::error(format!("… and {} more cells that cannot be read", cell_errors - MAX_CELL_ERRORS)));
     }
     if diagnostics.has_errors() {
         return Err(diagnostics);
@@ -160,27 +129,27 @@ pub fn read_table_from(
         let values = std::mem::take(&mut values[column]);
         let texts = std::mem::take(&mut texts[column]);
         let stored = match &spec {
-            Spec::Variable { var, year }
-                if matches!(model.variables[*var].value_type, ValueType::Text) =>
-            {
+            Spec::Variable { var, year } if matches!(model.variables[*var].value_type, ValueType::Text) => {
+                dataset.set_text(model, *var, *year, texts).map(|_| TableColumn::Variable { var: *var, year: *year })
+            }
+            Spec::Variable { var, year } if model.entities[model.variables[*var].entity].is_group() => {
+                let Some(value) = national_value(&values) else {
+                    let group = &model.entities[model.variables[*var].entity].name;
+                    diagnostics.push(
+                        Diagnostic::error(format!("column `{header}` holds a value per {group}, but its rows differ"))
+                            .at(header_location(column))
+                            .with_help("a national value given in the commune table must be the same in every row"),
+                    );
+                    continue;
+                };
                 dataset
-                    .set_text(model, *var, *year, texts)
-                    .map(|_| TableColumn::Variable {
-                        var: *var,
-                        year: *year,
-                    })
+                    .set_input(model, *var, *year, vec![value])
+                    .map(|_| TableColumn::Variable { var: *var, year: *year })
             }
             Spec::Variable { var, year } => {
-                dataset
-                    .set_input(model, *var, *year, values)
-                    .map(|_| TableColumn::Variable {
-                        var: *var,
-                        year: *year,
-                    })
+                dataset.set_input(model, *var, *year, values).map(|_| TableColumn::Variable { var: *var, year: *year })
             }
-            Spec::Declared(index) => dataset
-                .set_column(model, *index, values)
-                .map(|_| TableColumn::Declared(*index)),
+            Spec::Declared(index) => dataset.set_column(model, *index, values).map(|_| TableColumn::Declared(*index)),
             Spec::Other => Ok(TableColumn::Other(texts)),
         };
         match stored {
@@ -189,6 +158,12 @@ pub fn read_table_from(
         }
     }
     diagnostics.into_result(InputTable { dataset, columns })
+}
+
+/// The value of a national (État) column given in the commune table: the same in every row.
+fn national_value(values: &[f64]) -> Option<f64> {
+    let first = *values.first()?;
+    values.iter().all(|v| v.to_bits() == first.to_bits()).then_some(first)
 }
 
 /// What a header names, before reading cells.
@@ -204,10 +179,7 @@ fn interpret_header(model: &Model, header: &str, year: i32) -> Spec {
     }
     if let Some(base) = header.strip_suffix("__prev") {
         if let Some(var) = model.variable_id(base) {
-            return Spec::Variable {
-                var,
-                year: year - 1,
-            };
+            return Spec::Variable { var, year: year - 1 };
         }
     }
     if let Some(index) = model.columns.iter().position(|c| c.name == header) {
@@ -240,13 +212,10 @@ fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'stati
             "0" | "false" | "False" | "FALSE" | "0.0" => Ok(0.0),
             _ => Err("a boolean (0 or 1)"),
         },
-        CellKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map(date_to_days)
-            .map_err(|_| "a date (YYYY-MM-DD)"),
-        CellKind::Enum(e) => model.enums[e]
-            .index_of(text)
-            .map(|i| i as f64)
-            .ok_or("an item of the enumeration"),
+        CellKind::Date => {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(date_to_days).map_err(|_| "a date (YYYY-MM-DD)")
+        }
+        CellKind::Enum(e) => model.enums[e].index_of(text).map(|i| i as f64).ok_or("an item of the enumeration"),
         CellKind::Text => Ok(0.0),
     }
 }
@@ -256,21 +225,12 @@ fn enum_help(model: &Model, kind: CellKind, text: &str) -> Option<String> {
     let items = &model.enums[e].items;
     did_you_mean(text, items.iter().map(|i| i.name.as_str())).or_else(|| {
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
-        Some(format!(
-            "the items of `{}` are: {}",
-            model.enums[e].name,
-            names.join(", ")
-        ))
+        Some(format!("the items of `{}` are: {}", model.enums[e].name, names.join(", ")))
     })
 }
 
 /// Row identifiers: the `code_insee` column when there is one, else row numbers.
-fn identifiers(
-    model: &Model,
-    specs: &[(String, Spec)],
-    texts: &[Vec<String>],
-    rows: usize,
-) -> Vec<String> {
+fn identifiers(model: &Model, specs: &[(String, Spec)], texts: &[Vec<String>], rows: usize) -> Vec<String> {
     let code = specs.iter().position(|(header, _)| header == "code_insee");
     match code {
         Some(column) if texts[column].len() == rows => texts[column].clone(),

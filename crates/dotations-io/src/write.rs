@@ -16,8 +16,7 @@ pub fn write_table(
     computed: &Computed<'_>,
     variables: &[VarId],
 ) -> std::io::Result<()> {
-    let mut writer =
-        csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, out));
+    let mut writer = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, out));
     let dataset = &input.dataset;
     let rows = dataset.size(model.person_entity());
     let mut header: Vec<&str> = input.columns.iter().map(|(h, _)| h.as_str()).collect();
@@ -29,25 +28,22 @@ pub fn write_table(
     for (_, column) in &input.columns {
         cells.push(match column {
             TableColumn::Variable { var, year } => match model.variables[*var].value_type {
-                ValueType::Text => dataset
-                    .text(model, *var, *year)
-                    .map(|t| t.to_vec())
-                    .unwrap_or_default(),
-                value_type => format_column(
-                    model,
-                    value_type,
-                    dataset.input(model, *var, *year).map(|c| &c[..]),
-                    rows,
-                ),
+                ValueType::Text => dataset.text(model, *var, *year).map(|t| t.to_vec()).unwrap_or_default(),
+                value_type => {
+                    // A national value given in the table is written back in every row.
+                    let values = dataset.input(model, *var, *year).map(|v| {
+                        if v.len() == rows {
+                            v.to_vec()
+                        } else {
+                            vec![v[0]; rows]
+                        }
+                    });
+                    format_column(model, value_type, values.as_deref(), rows)
+                }
             },
             TableColumn::Declared(index) => {
                 let value_type = model.variables[model.columns[*index].var].value_type;
-                format_column(
-                    model,
-                    value_type,
-                    dataset.column(*index).map(|c| &c[..]),
-                    rows,
-                )
+                format_column(model, value_type, dataset.column(*index).map(|c| &c[..]), rows)
             }
             TableColumn::Other(texts) => texts.clone(),
         });
@@ -55,12 +51,7 @@ pub fn write_table(
     for var in variables {
         let value = computed.value(*var, computed.plan.year);
         let column = value.and_then(Value::as_column).map(|c| &c[..]);
-        cells.push(format_column(
-            model,
-            model.variables[*var].value_type,
-            column,
-            rows,
-        ));
+        cells.push(format_column(model, model.variables[*var].value_type, column, rows));
     }
     let mut record = csv::StringRecord::with_capacity(rows * 8, cells.len());
     for row in 0..rows {
@@ -74,17 +65,9 @@ pub fn write_table(
     Ok(())
 }
 
-fn format_column(
-    model: &Model,
-    value_type: ValueType,
-    values: Option<&[f64]>,
-    rows: usize,
-) -> Vec<String> {
+fn format_column(model: &Model, value_type: ValueType, values: Option<&[f64]>, rows: usize) -> Vec<String> {
     match values {
-        Some(values) => values
-            .iter()
-            .map(|v| dotations_engine::model::format_value(model, value_type, *v))
-            .collect(),
+        Some(values) => values.iter().map(|v| dotations_engine::model::format_value(model, value_type, *v)).collect(),
         None => vec![String::new(); rows],
     }
 }

@@ -27,10 +27,7 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -273,11 +270,7 @@ pub struct ReferenceExpr {
 
 impl ReferenceExpr {
     pub fn dotted(&self) -> String {
-        self.path
-            .iter()
-            .map(|n| n.text.as_str())
-            .collect::<Vec<_>>()
-            .join(".")
+        self.path.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".")
     }
 
     pub fn path_span(&self) -> Span {
@@ -345,9 +338,7 @@ impl Argument {
     pub fn span(&self) -> Span {
         match self {
             Argument::Positional(e) => e.span,
-            Argument::Keyword { span, .. }
-            | Argument::Between { span, .. }
-            | Argument::Order { span, .. } => *span,
+            Argument::Keyword { span, .. } | Argument::Between { span, .. } | Argument::Order { span, .. } => *span,
         }
     }
 }

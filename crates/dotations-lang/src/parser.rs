@@ -40,11 +40,7 @@ pub fn parse(source: &SourceText) -> Parsed {
         let chunk = &text[start..end];
         match RuleParser::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
-                let builder = Builder {
-                    source,
-                    offset: start,
-                    diagnostics: &mut diagnostics,
-                };
+                let builder = Builder { source, offset: start, diagnostics: &mut diagnostics };
                 builder.file(pairs.next().expect("file rule"), &mut file);
             }
             Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
@@ -57,25 +53,19 @@ pub fn parse(source: &SourceText) -> Parsed {
 pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
     let text = source.text();
     let rule = Rule::expr;
-    let mut pairs = RuleParser::parse(rule, text)
-        .map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
+    let mut pairs =
+        RuleParser::parse(rule, text).map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
     let pair = pairs.next().expect("expr rule");
     let consumed = pair.as_span().end();
     if !text[consumed..].trim().is_empty() {
         let rest = text[consumed..].trim_start();
         let at = text.len() - rest.len();
         return Err(Diagnostics::from(
-            Diagnostic::error("unexpected text after the expression")
-                .at(source.location(at, rest.len())),
+            Diagnostic::error("unexpected text after the expression").at(source.location(at, rest.len())),
         ));
     }
     let mut diagnostics = Diagnostics::new();
-    let expr = Builder {
-        source,
-        offset: 0,
-        diagnostics: &mut diagnostics,
-    }
-    .expr(pair);
+    let expr = Builder { source, offset: 0, diagnostics: &mut diagnostics }.expr(pair);
     diagnostics.into_result(expr)
 }
 
@@ -87,10 +77,8 @@ fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
     let mut starts = vec![0];
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let starts_declaration = DECLARATION_KEYWORDS.iter().any(|k| {
-            line.strip_prefix(k)
-                .is_some_and(|rest| rest.starts_with([' ', '\t']))
-        });
+        let starts_declaration =
+            DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t'])));
         if starts_declaration && offset > 0 {
             starts.push(offset);
         }
@@ -100,12 +88,7 @@ fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
     starts.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
-fn syntax_error(
-    source: &SourceText,
-    offset: usize,
-    end: usize,
-    error: &pest::error::Error<Rule>,
-) -> Diagnostic {
+fn syntax_error(source: &SourceText, offset: usize, end: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
     let position = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
@@ -152,9 +135,9 @@ fn token_length(rest: &str) -> usize {
     let mut chars = rest.chars();
     match chars.next() {
         None => 0,
-        Some(c) if c.is_alphanumeric() || c == '_' => rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len()),
+        Some(c) if c.is_alphanumeric() || c == '_' => {
+            rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+        }
         Some(c) => c.len_utf8(),
     }
 }
@@ -173,11 +156,9 @@ fn found_token(rest: &str) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "a new declaration (`variable`, `enum`, …)",
-        Rule::item
-        | Rule::entity_decl
-        | Rule::group_decl
-        | Rule::enum_decl
-        | Rule::variable_decl => "a declaration (`variable`, `enum`, `entity`, `group`, `column`)",
+        Rule::item | Rule::entity_decl | Rule::group_decl | Rule::enum_decl | Rule::variable_decl => {
+            "a declaration (`variable`, `enum`, `entity`, `group`, `column`)"
+        }
         Rule::column_decl => "a declaration",
         Rule::name => "a name",
         Rule::value_type | Rule::simple_type | Rule::enum_type => {
@@ -191,16 +172,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::end => "`end`",
         Rule::documentation => "`documentation`",
         Rule::plural => "`plural`",
-        Rule::formulas | Rule::single_formula | Rule::dated_formula => {
-            "a formula (`= …` or `from DATE: …`)"
-        }
+        Rule::formulas | Rule::single_formula | Rule::dated_formula => "a formula (`= …` or `from DATE: …`)",
         Rule::binding => "`let`",
-        Rule::expr | Rule::conditional | Rule::disjunction | Rule::conjunction | Rule::negation => {
-            "an expression"
-        }
-        Rule::comparison | Rule::sum | Rule::product | Rule::unary | Rule::postfix => {
-            "an expression"
-        }
+        Rule::expr | Rule::conditional | Rule::disjunction | Rule::conjunction | Rule::negation => "an expression",
+        Rule::comparison | Rule::sum | Rule::product | Rule::unary | Rule::postfix => "an expression",
         Rule::number | Rule::number_literal => "a number",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::string => "a quoted text",
@@ -236,10 +211,7 @@ impl Builder<'_> {
     }
 
     fn name(&self, pair: Pair<Rule>) -> Name {
-        Name {
-            text: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        Name { text: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn file(mut self, pair: Pair<Rule>, file: &mut RuleFile) {
@@ -260,19 +232,8 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = self.name(inner.next().expect("entity name"));
-        let members = if is_group {
-            Some(self.name(inner.next().expect("member entity")))
-        } else {
-            None
-        };
-        let mut decl = EntityDecl {
-            name,
-            members,
-            plural: None,
-            label: None,
-            documentation: None,
-            span,
-        };
+        let members = if is_group { Some(self.name(inner.next().expect("member entity"))) } else { None };
+        let mut decl = EntityDecl { name, members, plural: None, label: None, documentation: None, span };
         for property in inner {
             match property.as_rule() {
                 Rule::plural => decl.plural = Some(self.name(first(property))),
@@ -288,12 +249,7 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = self.name(inner.next().expect("enum name"));
-        let mut decl = EnumDecl {
-            name,
-            label: None,
-            items: Vec::new(),
-            span,
-        };
+        let mut decl = EnumDecl { name, label: None, items: Vec::new(), span };
         for part in inner {
             match part.as_rule() {
                 Rule::label => decl.label = Some(self.string(first(part))),
@@ -349,10 +305,7 @@ impl Builder<'_> {
                     });
                 }
                 Rule::reference => {
-                    let mut reference = Reference {
-                        title: None,
-                        url: None,
-                    };
+                    let mut reference = Reference { title: None, url: None };
                     for part in property.into_inner() {
                         match part.as_rule() {
                             Rule::string => reference.title = Some(self.string(part)),
@@ -422,12 +375,7 @@ impl Builder<'_> {
                     _ => expr = Some(self.expr(part)),
                 }
             }
-            formulas.push(Formula {
-                start,
-                bindings,
-                expr: expr.expect("formula expression"),
-                span,
-            });
+            formulas.push(Formula { start, bindings, expr: expr.expect("formula expression"), span });
         }
         formulas
     }
@@ -444,25 +392,15 @@ impl Builder<'_> {
                 _ => target = Some(self.expr(part)),
             }
         }
-        ColumnDecl {
-            name,
-            label,
-            target: target.expect("column expression"),
-            span,
-        }
+        ColumnDecl { name, label, target: target.expect("column expression"), span }
     }
 
     fn literal(&mut self, pair: Pair<Rule>) -> Literal {
         match pair.as_rule() {
-            Rule::date => self
-                .date(&pair)
-                .map_or(Literal::Item(String::new()), Literal::Date),
+            Rule::date => self.date(&pair).map_or(Literal::Item(String::new()), Literal::Date),
             Rule::number_literal => {
                 let text = pair.as_str().to_string();
-                Literal::Number {
-                    value: parse_number(&text),
-                    text,
-                }
+                Literal::Number { value: parse_number(&text), text }
             }
             Rule::boolean => Literal::Boolean(pair.as_str() == "true"),
             Rule::string => Literal::Text(self.string(pair)),
@@ -513,27 +451,15 @@ impl Builder<'_> {
                 let condition = Box::new(self.expr(inner.next().expect("condition")));
                 let then = Box::new(self.expr(inner.next().expect("then")));
                 let otherwise = Box::new(self.expr(inner.next().expect("else")));
-                Expr {
-                    kind: ExprKind::If {
-                        condition,
-                        then,
-                        otherwise,
-                    },
-                    span,
-                }
+                Expr { kind: ExprKind::If { condition, then, otherwise }, span }
             }
-            Rule::disjunction | Rule::conjunction | Rule::sum | Rule::product => {
-                self.binary_chain(pair)
-            }
+            Rule::disjunction | Rule::conjunction | Rule::sum | Rule::product => self.binary_chain(pair),
             Rule::negation => {
                 let mut inner = pair.into_inner();
                 let head = inner.next().expect("negation");
                 if head.as_rule() == Rule::not_op {
                     let operand = self.expr(inner.next().expect("negated"));
-                    Expr {
-                        kind: ExprKind::Not(Box::new(operand)),
-                        span,
-                    }
+                    Expr { kind: ExprKind::Not(Box::new(operand)), span }
                 } else {
                     self.expr(head)
                 }
@@ -544,10 +470,7 @@ impl Builder<'_> {
                 let head = inner.next().expect("unary");
                 if head.as_rule() == Rule::neg_op {
                     let operand = self.expr(inner.next().expect("negated"));
-                    Expr {
-                        kind: ExprKind::Negate(Box::new(operand)),
-                        span,
-                    }
+                    Expr { kind: ExprKind::Negate(Box::new(operand)), span }
                 } else {
                     self.expr(head)
                 }
@@ -558,48 +481,21 @@ impl Builder<'_> {
                 for field in inner {
                     let name = self.name(first(field));
                     let span = expr.span.to(name.span);
-                    expr = Expr {
-                        kind: ExprKind::Field {
-                            target: Box::new(expr),
-                            field: name,
-                        },
-                        span,
-                    };
+                    expr = Expr { kind: ExprKind::Field { target: Box::new(expr), field: name }, span };
                 }
                 expr
             }
             Rule::number => {
                 let text = pair.as_str().to_string();
-                Expr {
-                    kind: ExprKind::Number {
-                        value: parse_number(&text),
-                        text,
-                    },
-                    span,
-                }
+                Expr { kind: ExprKind::Number { value: parse_number(&text), text }, span }
             }
             Rule::date => {
-                let kind = self.date(&pair).map_or(
-                    ExprKind::Number {
-                        value: 0.0,
-                        text: "0".into(),
-                    },
-                    ExprKind::Date,
-                );
+                let kind = self.date(&pair).map_or(ExprKind::Number { value: 0.0, text: "0".into() }, ExprKind::Date);
                 Expr { kind, span }
             }
-            Rule::boolean => Expr {
-                kind: ExprKind::Boolean(pair.as_str() == "true"),
-                span,
-            },
-            Rule::string => Expr {
-                kind: ExprKind::Text(self.string(pair)),
-                span,
-            },
-            Rule::year => Expr {
-                kind: ExprKind::Year,
-                span,
-            },
+            Rule::boolean => Expr { kind: ExprKind::Boolean(pair.as_str() == "true"), span },
+            Rule::string => Expr { kind: ExprKind::Text(self.string(pair)), span },
+            Rule::year => Expr { kind: ExprKind::Year, span },
             Rule::call => self.call(pair),
             Rule::name_ref => self.reference(pair),
             other => unreachable!("unexpected rule in expression: {other:?}"),
@@ -620,14 +516,7 @@ impl Builder<'_> {
             };
             let rhs = self.expr(inner.next().expect("operand"));
             let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            };
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
         }
         lhs
     }
@@ -642,45 +531,19 @@ impl Builder<'_> {
         let target = Box::new(first_operand);
         match next.as_rule() {
             Rule::is_test => {
-                let item = self.name(
-                    next.into_inner()
-                        .find(|p| p.as_rule() == Rule::name)
-                        .expect("item"),
-                );
-                Expr {
-                    kind: ExprKind::Is { target, item },
-                    span,
-                }
+                let item = self.name(next.into_inner().find(|p| p.as_rule() == Rule::name).expect("item"));
+                Expr { kind: ExprKind::Is { target, item }, span }
             }
             Rule::in_test => {
-                let items = next
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::name)
-                    .map(|n| self.name(n))
-                    .collect();
-                Expr {
-                    kind: ExprKind::In { target, items },
-                    span,
-                }
+                let items = next.into_inner().filter(|p| p.as_rule() == Rule::name).map(|n| self.name(n)).collect();
+                Expr { kind: ExprKind::In { target, items }, span }
             }
             _ => {
-                let mut rest = vec![(
-                    compare_op(next.as_str()),
-                    self.expr(inner.next().expect("operand")),
-                )];
+                let mut rest = vec![(compare_op(next.as_str()), self.expr(inner.next().expect("operand")))];
                 while let Some(op) = inner.next() {
-                    rest.push((
-                        compare_op(op.as_str()),
-                        self.expr(inner.next().expect("operand")),
-                    ));
+                    rest.push((compare_op(op.as_str()), self.expr(inner.next().expect("operand"))));
                 }
-                Expr {
-                    kind: ExprKind::Compare {
-                        first: target,
-                        rest,
-                    },
-                    span,
-                }
+                Expr { kind: ExprKind::Compare { first: target, rest }, span }
             }
         }
     }
@@ -690,23 +553,14 @@ impl Builder<'_> {
         let mut inner = pair.into_inner();
         let function = self.name(inner.next().expect("function name"));
         let mut arguments = Vec::new();
-        for argument in inner
-            .next()
-            .map(|args| args.into_inner())
-            .into_iter()
-            .flatten()
-        {
+        for argument in inner.next().map(|args| args.into_inner()).into_iter().flatten() {
             let arg_span = self.span(&argument);
             arguments.push(match argument.as_rule() {
                 Rule::between_arg => {
                     let mut bounds = argument.into_inner().filter(|p| p.as_rule() == Rule::sum);
                     let low = self.expr(bounds.next().expect("low"));
                     let high = self.expr(bounds.next().expect("high"));
-                    Argument::Between {
-                        low,
-                        high,
-                        span: arg_span,
-                    }
+                    Argument::Between { low, high, span: arg_span }
                 }
                 Rule::keyword_arg => {
                     let mut parts = argument.into_inner();
@@ -721,43 +575,22 @@ impl Builder<'_> {
                         _ => ArgumentKeyword::Unbounded, // `unbounded where`
                     };
                     let value = self.expr(parts.next().expect("keyword value"));
-                    Argument::Keyword {
-                        keyword,
-                        value,
-                        span: arg_span,
-                    }
+                    Argument::Keyword { keyword, value, span: arg_span }
                 }
                 Rule::order_arg => {
-                    let order = if argument.as_str().trim() == "descending" {
-                        Order::Descending
-                    } else {
-                        Order::Ascending
-                    };
-                    Argument::Order {
-                        order,
-                        span: arg_span,
-                    }
+                    let order =
+                        if argument.as_str().trim() == "descending" { Order::Descending } else { Order::Ascending };
+                    Argument::Order { order, span: arg_span }
                 }
                 _ => Argument::Positional(self.expr(argument)),
             });
         }
-        Expr {
-            kind: ExprKind::Call {
-                function,
-                arguments,
-            },
-            span,
-        }
+        Expr { kind: ExprKind::Call { function, arguments }, span }
     }
 
     fn reference(&mut self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
-        let mut reference = ReferenceExpr {
-            path: Vec::new(),
-            at: None,
-            otherwise: None,
-            scale_argument: None,
-        };
+        let mut reference = ReferenceExpr { path: Vec::new(), at: None, otherwise: None, scale_argument: None };
         let mut inner = pair.into_inner().flat_map(|p| match p.as_rule() {
             Rule::scale_ref => p.into_inner().collect::<Vec<_>>(),
             _ => vec![p],
@@ -774,10 +607,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Expr {
-            kind: ExprKind::Reference(Box::new(reference)),
-            span,
-        }
+        Expr { kind: ExprKind::Reference(Box::new(reference)), span }
     }
 }
 

@@ -43,35 +43,22 @@ variable grille_densite_insee : enum grille_densite, per commune, yearly
 "#,
     );
     assert_eq!(file.items.len(), 6);
-    let Item::Entity(etat) = &file.items[1] else {
-        panic!()
-    };
+    let Item::Entity(etat) = &file.items[1] else { panic!() };
     assert_eq!(etat.members.as_ref().unwrap().text, "commune");
     assert_eq!(etat.label.as_deref(), Some("État"));
-    let Item::Enum(grille) = &file.items[2] else {
-        panic!()
-    };
+    let Item::Enum(grille) = &file.items[2] else { panic!() };
     assert_eq!(grille.items.len(), 3);
     assert_eq!(grille.items[2].label, None);
-    let Item::Variable(population) = &file.items[3] else {
-        panic!()
-    };
+    let Item::Variable(population) = &file.items[3] else { panic!() };
     assert_eq!(population.value_type, TypeName::Integer);
     assert_eq!(population.references.len(), 2);
     assert_eq!(population.references[1].title, None);
     assert_eq!(population.unit.as_deref(), Some("inhabitant"));
-    assert!(
-        matches!(population.default, Some((Literal::Number { value, .. }, _)) if value == -9999.0)
-    );
+    assert!(matches!(population.default, Some((Literal::Number { value, .. }, _)) if value == -9999.0));
     assert!(population.formulas.is_empty());
-    let Item::Variable(zrr) = &file.items[4] else {
-        panic!()
-    };
+    let Item::Variable(zrr) = &file.items[4] else { panic!() };
     assert_eq!(zrr.period, PeriodKind::Eternal);
-    assert_eq!(
-        zrr.end.unwrap().0,
-        chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()
-    );
+    assert_eq!(zrr.end.unwrap().0, chrono::NaiveDate::from_ymd_opt(2024, 6, 30).unwrap());
 }
 
 #[test]
@@ -89,14 +76,10 @@ variable strate : integer, per commune, yearly
     let variable = only_variable(&file);
     assert_eq!(variable.formulas.len(), 2);
     assert_eq!(variable.formulas[0].bindings.len(), 1);
-    let ExprKind::Reference(reference) = &variable.formulas[1].expr.kind else {
-        panic!()
-    };
+    let ExprKind::Reference(reference) = &variable.formulas[1].expr.kind else { panic!() };
     assert_eq!(reference.dotted(), "population.groupes_demographiques");
     assert!(reference.at.is_some());
-    let ExprKind::Reference(argument) = &reference.scale_argument.as_ref().unwrap().kind else {
-        panic!()
-    };
+    let ExprKind::Reference(argument) = &reference.scale_argument.as_ref().unwrap().kind else { panic!() };
     assert!(argument.otherwise.is_some());
 }
 
@@ -104,64 +87,25 @@ variable strate : integer, per commune, yearly
 fn operator_precedence() {
     let expr = parse_expression(&SourceText::new("e", "a + b * c > 2 and not d or e")).unwrap();
     // or(and(compare(a + (b*c) > 2), not d), e)
-    let ExprKind::Binary {
-        op: BinaryOp::Or,
-        lhs,
-        ..
-    } = expr.kind
-    else {
-        panic!("{expr:?}")
-    };
-    let ExprKind::Binary {
-        op: BinaryOp::And,
-        lhs: comparison,
-        rhs: negation,
-    } = lhs.kind
-    else {
-        panic!()
-    };
+    let ExprKind::Binary { op: BinaryOp::Or, lhs, .. } = expr.kind else { panic!("{expr:?}") };
+    let ExprKind::Binary { op: BinaryOp::And, lhs: comparison, rhs: negation } = lhs.kind else { panic!() };
     assert!(matches!(negation.kind, ExprKind::Not(_)));
-    let ExprKind::Compare { first, rest } = comparison.kind else {
-        panic!()
-    };
+    let ExprKind::Compare { first, rest } = comparison.kind else { panic!() };
     assert_eq!(rest.len(), 1);
-    let ExprKind::Binary {
-        op: BinaryOp::Add,
-        rhs,
-        ..
-    } = first.kind
-    else {
-        panic!()
-    };
-    assert!(matches!(
-        rhs.kind,
-        ExprKind::Binary {
-            op: BinaryOp::Mul,
-            ..
-        }
-    ));
+    let ExprKind::Binary { op: BinaryOp::Add, rhs, .. } = first.kind else { panic!() };
+    assert!(matches!(rhs.kind, ExprKind::Binary { op: BinaryOp::Mul, .. }));
 }
 
 #[test]
 fn chained_comparison_is_and_in() {
     let expr = parse_expression(&SourceText::new("e", "1 <= age <= 3")).unwrap();
-    let ExprKind::Compare { rest, .. } = expr.kind else {
-        panic!()
-    };
-    assert_eq!(
-        rest.iter().map(|(op, _)| *op).collect::<Vec<_>>(),
-        [CompareOp::Le, CompareOp::Le]
-    );
+    let ExprKind::Compare { rest, .. } = expr.kind else { panic!() };
+    assert_eq!(rest.iter().map(|(op, _)| *op).collect::<Vec<_>>(), [CompareOp::Le, CompareOp::Le]);
     let expr = parse_expression(&SourceText::new("e", "grille is bourg_rural")).unwrap();
     assert!(matches!(expr.kind, ExprKind::Is { .. }));
-    let expr = parse_expression(&SourceText::new(
-        "e",
-        "evenement in [fusion_simple, creation_commune_nouvelle]",
-    ))
-    .unwrap();
-    let ExprKind::In { items, .. } = expr.kind else {
-        panic!()
-    };
+    let expr =
+        parse_expression(&SourceText::new("e", "evenement in [fusion_simple, creation_commune_nouvelle]")).unwrap();
+    let ExprKind::In { items, .. } = expr.kind else { panic!() };
     assert_eq!(items.len(), 2);
 }
 
@@ -172,83 +116,31 @@ fn population_operators_and_named_arguments() {
         "distribute(budget total, score s, previous x[N-1], between 0.9 and 1.2, unbounded where new).point",
     ))
     .unwrap();
-    let ExprKind::Field { target, field } = expr.kind else {
-        panic!()
-    };
+    let ExprKind::Field { target, field } = expr.kind else { panic!() };
     assert_eq!(field.text, "point");
-    let ExprKind::Call {
-        function,
-        arguments,
-    } = target.kind
-    else {
-        panic!()
-    };
+    let ExprKind::Call { function, arguments } = target.kind else { panic!() };
     assert_eq!(function.text, "distribute");
     assert_eq!(arguments.len(), 5);
     assert!(matches!(arguments[3], Argument::Between { .. }));
-    assert!(matches!(
-        arguments[4],
-        Argument::Keyword {
-            keyword: ArgumentKeyword::Unbounded,
-            ..
-        }
-    ));
+    assert!(matches!(arguments[4], Argument::Keyword { keyword: ArgumentKeyword::Unbounded, .. }));
 
-    let expr = parse_expression(&SourceText::new(
-        "e",
-        "ratio_of_sums(pf, pop, by strate, where not outre_mer)",
-    ))
-    .unwrap();
-    let ExprKind::Call { arguments, .. } = expr.kind else {
-        panic!()
-    };
-    assert!(matches!(
-        arguments[2],
-        Argument::Keyword {
-            keyword: ArgumentKeyword::By,
-            ..
-        }
-    ));
-    assert!(matches!(
-        arguments[3],
-        Argument::Keyword {
-            keyword: ArgumentKeyword::Where,
-            ..
-        }
-    ));
+    let expr =
+        parse_expression(&SourceText::new("e", "ratio_of_sums(pf, pop, by strate, where not outre_mer)")).unwrap();
+    let ExprKind::Call { arguments, .. } = expr.kind else { panic!() };
+    assert!(matches!(arguments[2], Argument::Keyword { keyword: ArgumentKeyword::By, .. }));
+    assert!(matches!(arguments[3], Argument::Keyword { keyword: ArgumentKeyword::Where, .. }));
 
     let expr = parse_expression(&SourceText::new("e", "rank(score_x, descending)")).unwrap();
-    let ExprKind::Call { arguments, .. } = expr.kind else {
-        panic!()
-    };
+    let ExprKind::Call { arguments, .. } = expr.kind else { panic!() };
     assert!(matches!(arguments[0], Argument::Positional(_)));
-    assert!(matches!(
-        arguments[1],
-        Argument::Order {
-            order: Order::Descending,
-            ..
-        }
-    ));
+    assert!(matches!(arguments[1], Argument::Order { order: Order::Descending, .. }));
 }
 
 #[test]
 fn numbers_with_separators_dates_and_conditionals() {
-    let expr = parse_expression(&SourceText::new(
-        "e",
-        "if d >= 2024-01-02 then 1_000_000.5 else -2e3",
-    ))
-    .unwrap();
-    let ExprKind::If {
-        condition,
-        then,
-        otherwise,
-    } = expr.kind
-    else {
-        panic!()
-    };
-    let ExprKind::Compare { rest, .. } = condition.kind else {
-        panic!()
-    };
+    let expr = parse_expression(&SourceText::new("e", "if d >= 2024-01-02 then 1_000_000.5 else -2e3")).unwrap();
+    let ExprKind::If { condition, then, otherwise } = expr.kind else { panic!() };
+    let ExprKind::Compare { rest, .. } = condition.kind else { panic!() };
     assert!(matches!(rest[0].1.kind, ExprKind::Date(_)));
     assert!(matches!(then.kind, ExprKind::Number { value, .. } if value == 1_000_000.5));
     assert!(matches!(otherwise.kind, ExprKind::Negate(_)));
@@ -278,10 +170,6 @@ variable d : number, per commune, yearly
             _ => "",
         })
         .collect();
-    assert_eq!(
-        names,
-        ["b", "d"],
-        "a and c do not parse; d parses but its formula has a bad date"
-    );
+    assert_eq!(names, ["b", "d"], "a and c do not parse; d parses but its formula has a bad date");
     insta::assert_snapshot!(parsed.diagnostics.to_string());
 }

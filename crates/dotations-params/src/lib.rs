@@ -83,9 +83,7 @@ mod yaml;
 
 pub use json::number_text;
 pub use metadata::{JournalDate, Metadata, Reference};
-pub use model::{
-    Bracket, BracketField, DatedValue, Entry, ParamValue, Parameter, ParameterNode, Scale,
-};
+pub use model::{Bracket, BracketField, DatedValue, Entry, ParamValue, Parameter, ParameterNode, Scale};
 pub use scale::{ScaleAt, ScaleKind};
 pub use tree::{LookupError, ParameterTree};
 
@@ -96,8 +94,8 @@ use rust_decimal::Decimal;
 pub fn decimal_to_f64(number: Decimal) -> f64 {
     // Powers of ten that an f64 holds exactly.
     const POWERS: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
     ];
     let mantissa = number.mantissa().unsigned_abs();
     let scale = number.scale() as usize;
@@ -105,16 +103,9 @@ pub fn decimal_to_f64(number: Decimal) -> f64 {
     // rounded operation. That covers the values of a parameter tree; the rest go through the text.
     if mantissa <= 1 << 53 && scale < POWERS.len() {
         let magnitude = mantissa as f64 / POWERS[scale];
-        return if number.is_sign_negative() {
-            -magnitude
-        } else {
-            magnitude
-        };
+        return if number.is_sign_negative() { -magnitude } else { magnitude };
     }
-    number
-        .to_string()
-        .parse()
-        .expect("a decimal's text is a valid float literal")
+    number.to_string().parse().expect("a decimal's text is a valid float literal")
 }
 
 #[cfg(test)]
@@ -139,11 +130,7 @@ mod tests {
             "0",
         ] {
             let number = Decimal::from_str(text).unwrap();
-            assert_eq!(
-                decimal_to_f64(number),
-                text.parse::<f64>().unwrap(),
-                "{text}"
-            );
+            assert_eq!(decimal_to_f64(number), text.parse::<f64>().unwrap(), "{text}");
         }
     }
 }

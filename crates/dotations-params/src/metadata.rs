@@ -99,9 +99,7 @@ pub(crate) fn read_metadata(
                 },
                 _ => errors.push(not_a_date(locator, value, &what)),
             },
-            "official_journal_date" => {
-                metadata.official_journal_date = journal_dates(locator, value, errors)
-            }
+            "official_journal_date" => metadata.official_journal_date = journal_dates(locator, value, errors),
             _ => {
                 metadata.extra.insert(name.to_string(), to_json(value));
             }
@@ -116,8 +114,7 @@ fn not_a_date(locator: &Locator<'_>, node: &Node, what: &str) -> Diagnostic {
 
 /// A mapping is date-keyed when it is not empty and all its keys look like dates.
 fn is_date_keyed(node: &Node) -> bool {
-    node.as_mapping()
-        .is_some_and(|m| !m.is_empty() && m.keys().all(|k| looks_like_date(k.as_str())))
+    node.as_mapping().is_some_and(|m| !m.is_empty() && m.keys().all(|k| looks_like_date(k.as_str())))
 }
 
 /// Reads `reference`/`notes` in any of their shapes, flattened to a list.
@@ -131,17 +128,9 @@ fn references(
         Node::Scalar(_) => match locator.text(node, "a reference") {
             Ok(Some(text)) => {
                 if text.starts_with("http://") || text.starts_with("https://") {
-                    vec![Reference {
-                        href: Some(text),
-                        date,
-                        ..Reference::default()
-                    }]
+                    vec![Reference { href: Some(text), date, ..Reference::default() }]
                 } else {
-                    vec![Reference {
-                        title: Some(text),
-                        date,
-                        ..Reference::default()
-                    }]
+                    vec![Reference { title: Some(text), date, ..Reference::default() }]
                 }
             }
             Ok(None) => Vec::new(),
@@ -150,10 +139,7 @@ fn references(
                 Vec::new()
             }
         },
-        Node::Sequence(items) => items
-            .iter()
-            .flat_map(|item| references(locator, item, date, errors))
-            .collect(),
+        Node::Sequence(items) => items.iter().flat_map(|item| references(locator, item, date, errors)).collect(),
         Node::Mapping(mapping) if date.is_none() && is_date_keyed(node) => mapping
             .iter()
             .flat_map(|(key, value)| match locator.date(key) {
@@ -166,10 +152,7 @@ fn references(
             .collect(),
         Node::Mapping(mapping) => {
             errors.extend(locator.unknown_keys(mapping, &["title", "href"], "a reference"));
-            let mut reference = Reference {
-                date,
-                ..Reference::default()
-            };
+            let mut reference = Reference { date, ..Reference::default() };
             for (key, value) in mapping.iter() {
                 let slot = match key.as_str() {
                     "title" => &mut reference.title,
@@ -186,11 +169,7 @@ fn references(
     }
 }
 
-fn journal_dates(
-    locator: &Locator<'_>,
-    node: &Node,
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<JournalDate> {
+fn journal_dates(locator: &Locator<'_>, node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<JournalDate> {
     match node {
         Node::Mapping(mapping) => mapping
             .iter()
@@ -202,9 +181,7 @@ fn journal_dates(
                 }
             })
             .collect(),
-        _ => journal_date(locator, None, node, errors)
-            .into_iter()
-            .collect(),
+        _ => journal_date(locator, None, node, errors).into_iter().collect(),
     }
 }
 
@@ -216,11 +193,7 @@ fn journal_date(
 ) -> Option<JournalDate> {
     let published = match value {
         Node::Scalar(scalar) => locator.date(scalar),
-        _ => Err(not_a_date(
-            locator,
-            value,
-            "metadata `official_journal_date`",
-        )),
+        _ => Err(not_a_date(locator, value, "metadata `official_journal_date`")),
     };
     match published {
         Ok(published) => Some(JournalDate { date, published }),

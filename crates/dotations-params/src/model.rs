@@ -177,9 +177,7 @@ impl BracketField {
     }
 
     pub fn from_name(name: &str) -> Option<BracketField> {
-        BracketField::ALL
-            .into_iter()
-            .find(|field| field.name() == name)
+        BracketField::ALL.into_iter().find(|field| field.name() == name)
     }
 }
 

@@ -31,9 +31,7 @@ impl ParameterTree {
         check_period(start, stop)?;
         let (parameter, in_bracket) = self.parameter_mut(path)?;
         if in_bracket && value.as_ref().is_some_and(|v| v.as_number().is_none()) {
-            return Err(format!(
-                "`{path}` is a bracket field: its values are numbers"
-            ));
+            return Err(format!("`{path}` is a bracket field: its values are numbers"));
         }
         update(&mut parameter.values, start, stop, value);
         Ok(())
@@ -65,19 +63,11 @@ impl ParameterTree {
         }
         let count = scale.brackets.len();
         let Some(bracket) = scale.brackets.get_mut(index) else {
-            return Err(format!(
-                "`{path}` has {count} brackets: there is no bracket {index}"
-            ));
+            return Err(format!("`{path}` has {count} brackets: there is no bracket {index}"));
         };
-        let parameter = bracket
-            .field_mut(field)
-            .ok_or_else(|| format!("bracket {index} of `{path}` has no `{}`", field.name()))?;
-        update(
-            &mut parameter.values,
-            start,
-            stop,
-            Some(ParamValue::Number(value)),
-        );
+        let parameter =
+            bracket.field_mut(field).ok_or_else(|| format!("bracket {index} of `{path}` has no `{}`", field.name()))?;
+        update(&mut parameter.values, start, stop, Some(ParamValue::Number(value)));
         Ok(())
     }
 
@@ -87,9 +77,7 @@ impl ParameterTree {
             return match self.items.get_mut(path).expect("the key was just found") {
                 Item::Parameter(parameter) => Ok((parameter, false)),
                 Item::Node(_) => Err(format!("`{path}` is a node, not a parameter")),
-                Item::Scale(_) => Err(format!(
-                    "`{path}` is a scale: set its brackets with `set_bracket`"
-                )),
+                Item::Scale(_) => Err(format!("`{path}` is a scale: set its brackets with `set_bracket`")),
             };
         }
         let not_found = || format!("no parameter `{path}`");
@@ -97,20 +85,14 @@ impl ParameterTree {
         let Some(Item::Scale(scale)) = self.items.get_mut(scale) else {
             return Err(not_found());
         };
-        let parameter = scale
-            .brackets
-            .get_mut(index)
-            .and_then(|b| b.field_mut(field))
-            .ok_or_else(not_found)?;
+        let parameter = scale.brackets.get_mut(index).and_then(|b| b.field_mut(field)).ok_or_else(not_found)?;
         Ok((parameter, true))
     }
 }
 
 fn check_period(start: NaiveDate, stop: Option<NaiveDate>) -> Result<(), String> {
     match stop {
-        Some(stop) if stop < start => Err(format!(
-            "the period ends ({stop}) before it starts ({start})"
-        )),
+        Some(stop) if stop < start => Err(format!("the period ends ({stop}) before it starts ({start})")),
         _ => Ok(()),
     }
 }
@@ -119,44 +101,23 @@ fn check_period(start: NaiveDate, stop: Option<NaiveDate>) -> Result<(), String>
 /// entries within the period go; if the period ends, an entry the day after `stop` brings back
 /// the value then in force (unless an entry already starts that day), `null` if there was none;
 /// later entries stay.
-fn update(
-    values: &mut Vec<DatedValue>,
-    start: NaiveDate,
-    stop: Option<NaiveDate>,
-    value: Option<ParamValue>,
-) {
+fn update(values: &mut Vec<DatedValue>, start: NaiveDate, stop: Option<NaiveDate>, value: Option<ParamValue>) {
     let after = stop.and_then(|stop| stop.succ_opt());
     let mut later: Vec<DatedValue> = match after {
-        Some(after) => values
-            .iter()
-            .filter(|entry| entry.start >= after)
-            .cloned()
-            .collect(),
+        Some(after) => values.iter().filter(|entry| entry.start >= after).cloned().collect(),
         None => Vec::new(),
     };
-    let resumed = after
-        .filter(|after| later.first().map(|entry| entry.start) != Some(*after))
-        .map(
-            |after| match values.iter().rev().find(|entry| entry.start < after) {
-                Some(in_force) => DatedValue {
-                    start: after,
-                    ..in_force.clone()
-                },
-                None => DatedValue {
-                    start: after,
-                    value: None,
-                    location: reform_location(),
-                    metadata: Metadata::default(),
-                },
-            },
-        );
+    let resumed =
+        after.filter(|after| later.first().map(|entry| entry.start) != Some(*after)).map(|after| {
+            match values.iter().rev().find(|entry| entry.start < after) {
+                Some(in_force) => DatedValue { start: after, ..in_force.clone() },
+                None => {
+                    DatedValue { start: after, value: None, location: reform_location(), metadata: Metadata::default() }
+                }
+            }
+        });
     values.retain(|entry| entry.start < start);
-    values.push(DatedValue {
-        start,
-        value,
-        location: reform_location(),
-        metadata: Metadata::default(),
-    });
+    values.push(DatedValue { start, value, location: reform_location(), metadata: Metadata::default() });
     values.extend(resumed);
     values.append(&mut later);
 }
@@ -179,15 +140,7 @@ mod tests {
     }
 
     fn summary(values: &[DatedValue]) -> Vec<(String, Option<String>)> {
-        values
-            .iter()
-            .map(|v| {
-                (
-                    v.start.to_string(),
-                    v.value.as_ref().map(ToString::to_string),
-                )
-            })
-            .collect()
+        values.iter().map(|v| (v.start.to_string(), v.value.as_ref().map(ToString::to_string))).collect()
     }
 
     fn s(date: &str, value: Option<&str>) -> (String, Option<String>) {
@@ -197,19 +150,10 @@ mod tests {
     #[test]
     fn a_bounded_update_resumes_the_old_value() {
         let mut values = vec![entry(date(2015, 1, 1), 1), entry(date(2020, 1, 1), 2)];
-        update(
-            &mut values,
-            date(2018, 1, 1),
-            Some(date(2021, 6, 30)),
-            Some(ParamValue::Number(9.into())),
-        );
+        update(&mut values, date(2018, 1, 1), Some(date(2021, 6, 30)), Some(ParamValue::Number(9.into())));
         assert_eq!(
             summary(&values),
-            [
-                s("2015-01-01", Some("1")),
-                s("2018-01-01", Some("9")),
-                s("2021-07-01", Some("2"))
-            ]
+            [s("2015-01-01", Some("1")), s("2018-01-01", Some("9")), s("2021-07-01", Some("2"))]
         );
     }
 
@@ -217,47 +161,23 @@ mod tests {
     fn an_open_update_replaces_everything_after_start() {
         let mut values = vec![entry(date(2015, 1, 1), 1), entry(date(2020, 1, 1), 2)];
         update(&mut values, date(2016, 1, 1), None, None);
-        assert_eq!(
-            summary(&values),
-            [s("2015-01-01", Some("1")), s("2016-01-01", None)]
-        );
+        assert_eq!(summary(&values), [s("2015-01-01", Some("1")), s("2016-01-01", None)]);
     }
 
     #[test]
     fn an_entry_starting_the_day_after_stop_is_kept() {
         let mut values = vec![entry(date(2015, 1, 1), 1), entry(date(2020, 1, 1), 2)];
-        update(
-            &mut values,
-            date(2016, 1, 1),
-            Some(date(2019, 12, 31)),
-            Some(ParamValue::Bool(true)),
-        );
+        update(&mut values, date(2016, 1, 1), Some(date(2019, 12, 31)), Some(ParamValue::Bool(true)));
         assert_eq!(
             summary(&values),
-            [
-                s("2015-01-01", Some("1")),
-                s("2016-01-01", Some("true")),
-                s("2020-01-01", Some("2"))
-            ]
+            [s("2015-01-01", Some("1")), s("2016-01-01", Some("true")), s("2020-01-01", Some("2"))]
         );
     }
 
     #[test]
     fn an_update_before_the_first_value_ends_with_null() {
         let mut values = vec![entry(date(2020, 1, 1), 2)];
-        update(
-            &mut values,
-            date(2010, 1, 1),
-            Some(date(2010, 12, 31)),
-            Some(ParamValue::Number(5.into())),
-        );
-        assert_eq!(
-            summary(&values),
-            [
-                s("2010-01-01", Some("5")),
-                s("2011-01-01", None),
-                s("2020-01-01", Some("2"))
-            ]
-        );
+        update(&mut values, date(2010, 1, 1), Some(date(2010, 12, 31)), Some(ParamValue::Number(5.into())));
+        assert_eq!(summary(&values), [s("2010-01-01", Some("5")), s("2011-01-01", None), s("2020-01-01", Some("2"))]);
     }
 }

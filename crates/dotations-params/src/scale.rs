@@ -25,12 +25,8 @@ pub enum ScaleKind {
 }
 
 impl ScaleKind {
-    pub const ALL: [ScaleKind; 4] = [
-        ScaleKind::SingleAmount,
-        ScaleKind::MarginalAmount,
-        ScaleKind::MarginalRate,
-        ScaleKind::LinearAverageRate,
-    ];
+    pub const ALL: [ScaleKind; 4] =
+        [ScaleKind::SingleAmount, ScaleKind::MarginalAmount, ScaleKind::MarginalRate, ScaleKind::LinearAverageRate];
 
     /// The name used in `metadata.type`.
     pub fn name(self) -> &'static str {
@@ -66,14 +62,10 @@ impl Scale {
         let mut brackets: Vec<(Decimal, Decimal)> = Vec::new();
         for bracket in &self.brackets {
             let number_at = |parameter: Option<&crate::Parameter>| {
-                parameter
-                    .and_then(|p| p.value_at(date))
-                    .and_then(|v| v.as_number())
+                parameter.and_then(|p| p.value_at(date)).and_then(|v| v.as_number())
             };
-            let (Some(threshold), Some(value)) = (
-                number_at(Some(&bracket.threshold)),
-                number_at(bracket.field(field)),
-            ) else {
+            let (Some(threshold), Some(value)) = (number_at(Some(&bracket.threshold)), number_at(bracket.field(field)))
+            else {
                 continue;
             };
             let index = brackets.partition_point(|(t, _)| *t < threshold);
@@ -82,10 +74,7 @@ impl Scale {
                 _ => brackets.insert(index, (threshold, value)),
             }
         }
-        ScaleAt {
-            kind: self.kind,
-            brackets,
-        }
+        ScaleAt { kind: self.kind, brackets }
     }
 }
 
@@ -127,11 +116,7 @@ impl ScaleAt {
             }
             ScaleKind::MarginalAmount => (0..n)
                 .filter(|&index| {
-                    let upper = if index + 1 < n {
-                        threshold(index + 1)
-                    } else {
-                        f64::INFINITY
-                    };
+                    let upper = if index + 1 < n { threshold(index + 1) } else { f64::INFINITY };
                     np_max(np_min(x, upper) - threshold(index), 0.0) > 0.0
                 })
                 .map(value)
@@ -141,11 +126,7 @@ impl ScaleAt {
                 (0..n)
                     .map(|index| {
                         let lower = threshold(index) * guard;
-                        let upper = if index + 1 < n {
-                            threshold(index + 1) * guard
-                        } else {
-                            f64::INFINITY
-                        };
+                        let upper = if index + 1 < n { threshold(index + 1) * guard } else { f64::INFINITY };
                         value(index) * np_max(np_min(x, upper) - lower, 0.0)
                     })
                     .sum()
@@ -192,10 +173,7 @@ mod tests {
     use super::*;
 
     fn scale(kind: ScaleKind, brackets: &[(i64, &str)]) -> ScaleAt {
-        let brackets = brackets
-            .iter()
-            .map(|(t, v)| (Decimal::from(*t), v.parse().unwrap()))
-            .collect();
+        let brackets = brackets.iter().map(|(t, v)| (Decimal::from(*t), v.parse().unwrap())).collect();
         ScaleAt { kind, brackets }
     }
 
@@ -205,19 +183,9 @@ mod tests {
 
     #[test]
     fn single_amount_takes_the_last_threshold_reached() {
-        let s = scale(
-            ScaleKind::SingleAmount,
-            &[(0, "10"), (100, "20"), (200, "30")],
-        );
-        let cases = [
-            (-0.01, 0.0),
-            (0.0, 10.0),
-            (99.99, 10.0),
-            (100.0, 20.0),
-            (199.0, 20.0),
-            (200.0, 30.0),
-            (1e12, 30.0),
-        ];
+        let s = scale(ScaleKind::SingleAmount, &[(0, "10"), (100, "20"), (200, "30")]);
+        let cases =
+            [(-0.01, 0.0), (0.0, 10.0), (99.99, 10.0), (100.0, 20.0), (199.0, 20.0), (200.0, 30.0), (1e12, 30.0)];
         for (x, expected) in cases {
             assert_eq!(s.calc(x), expected, "calc({x})");
         }
@@ -228,19 +196,8 @@ mod tests {
 
     #[test]
     fn marginal_amount_adds_the_amounts_of_thresholds_exceeded() {
-        let s = scale(
-            ScaleKind::MarginalAmount,
-            &[(0, "10"), (100, "20"), (200, "30")],
-        );
-        let cases = [
-            (-1.0, 0.0),
-            (0.0, 0.0),
-            (0.5, 10.0),
-            (100.0, 10.0),
-            (100.5, 30.0),
-            (200.0, 30.0),
-            (201.0, 60.0),
-        ];
+        let s = scale(ScaleKind::MarginalAmount, &[(0, "10"), (100, "20"), (200, "30")]);
+        let cases = [(-1.0, 0.0), (0.0, 0.0), (0.5, 10.0), (100.0, 10.0), (100.5, 30.0), (200.0, 30.0), (201.0, 60.0)];
         for (x, expected) in cases {
             assert_eq!(s.calc(x), expected, "calc({x})");
         }
@@ -248,19 +205,8 @@ mod tests {
 
     #[test]
     fn marginal_rate_taxes_each_slice_at_its_rate() {
-        let s = scale(
-            ScaleKind::MarginalRate,
-            &[(0, "0.1"), (100, "0.2"), (200, "0.3")],
-        );
-        let cases = [
-            (-10.0, 0.0),
-            (0.0, 0.0),
-            (50.0, 5.0),
-            (100.0, 10.0),
-            (150.0, 20.0),
-            (200.0, 30.0),
-            (300.0, 60.0),
-        ];
+        let s = scale(ScaleKind::MarginalRate, &[(0, "0.1"), (100, "0.2"), (200, "0.3")]);
+        let cases = [(-10.0, 0.0), (0.0, 0.0), (50.0, 5.0), (100.0, 10.0), (150.0, 20.0), (200.0, 30.0), (300.0, 60.0)];
         for (x, expected) in cases {
             assert!(close(s.calc(x), expected), "calc({x}) = {}", s.calc(x));
         }
@@ -275,10 +221,7 @@ mod tests {
 
     #[test]
     fn linear_average_rate_interpolates_the_average_rate() {
-        let s = scale(
-            ScaleKind::LinearAverageRate,
-            &[(0, "0"), (100, "0.1"), (200, "0.15")],
-        );
+        let s = scale(ScaleKind::LinearAverageRate, &[(0, "0"), (100, "0.1"), (200, "0.15")]);
         let cases = [
             (-1.0, 0.0),
             (0.0, 0.0),
@@ -300,15 +243,7 @@ mod tests {
     #[test]
     fn an_empty_scale_gives_zero() {
         for kind in ScaleKind::ALL {
-            assert_eq!(
-                ScaleAt {
-                    kind,
-                    brackets: Vec::new()
-                }
-                .calc(123.0),
-                0.0,
-                "{kind:?}"
-            );
+            assert_eq!(ScaleAt { kind, brackets: Vec::new() }.calc(123.0), 0.0, "{kind:?}");
         }
     }
 

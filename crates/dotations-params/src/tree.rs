@@ -19,10 +19,7 @@ pub struct ParameterTree {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     #[error("no parameter `{path}`{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
-    NotFound {
-        path: String,
-        suggestion: Option<String>,
-    },
+    NotFound { path: String, suggestion: Option<String> },
     #[error("`{path}` is a {kind}, not a parameter")]
     NotAParameter { path: String, kind: &'static str },
 }
@@ -54,10 +51,7 @@ impl ParameterTree {
     /// Loads a tree from `(relative path, text)` pairs such as `("dsu/montant.yaml", "…")`, e.g. a
     /// tree embedded in the binary or read from a git revision. `root_label` prefixes the paths
     /// in error locations (it may be empty).
-    pub fn from_files(
-        files: Vec<(String, String)>,
-        root_label: &str,
-    ) -> Result<ParameterTree, Diagnostics> {
+    pub fn from_files(files: Vec<(String, String)>, root_label: &str) -> Result<ParameterTree, Diagnostics> {
         build(files, root_label).map(|items| ParameterTree { items })
     }
 
@@ -73,11 +67,7 @@ impl ParameterTree {
                 let Some(Item::Scale(scale)) = self.items.get(scale) else {
                     return None;
                 };
-                scale
-                    .brackets
-                    .get(index)?
-                    .field(field)
-                    .map(Entry::Parameter)
+                scale.brackets.get(index)?.field(field).map(Entry::Parameter)
             }
         }
     }
@@ -110,26 +100,15 @@ impl ParameterTree {
     /// Every path of the tree, nodes included (not the root), sorted: the candidates for a
     /// did-you-mean.
     pub fn paths(&self) -> Vec<&str> {
-        self.items
-            .keys()
-            .map(String::as_str)
-            .filter(|path| !path.is_empty())
-            .collect()
+        self.items.keys().map(String::as_str).filter(|path| !path.is_empty()).collect()
     }
 
     /// The value of the parameter at `path` on `date`; `Ok(None)` when it has none then (before
     /// its first date, or after a `null`).
-    pub fn value_at(
-        &self,
-        path: &str,
-        date: NaiveDate,
-    ) -> Result<Option<&ParamValue>, LookupError> {
+    pub fn value_at(&self, path: &str, date: NaiveDate) -> Result<Option<&ParamValue>, LookupError> {
         match self.get(path) {
             Some(Entry::Parameter(parameter)) => Ok(parameter.value_at(date)),
-            Some(entry) => Err(LookupError::NotAParameter {
-                path: path.to_string(),
-                kind: entry.kind_name(),
-            }),
+            Some(entry) => Err(LookupError::NotAParameter { path: path.to_string(), kind: entry.kind_name() }),
             None => Err(LookupError::NotFound {
                 path: path.to_string(),
                 suggestion: closest(path, self.paths()).map(str::to_string),
@@ -138,38 +117,23 @@ impl ParameterTree {
     }
 }
 
-fn collect_files(
-    dir: &Path,
-    relative: &str,
-    files: &mut Vec<(String, String)>,
-    errors: &mut Diagnostics,
-) {
+fn collect_files(dir: &Path, relative: &str, files: &mut Vec<(String, String)>, errors: &mut Diagnostics) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
-            return errors.push(Diagnostic::error(format!(
-                "cannot read the directory {}: {error}",
-                dir.display()
-            )))
+            return errors.push(Diagnostic::error(format!("cannot read the directory {}: {error}", dir.display())))
         }
     };
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                errors.push(Diagnostic::error(format!(
-                    "cannot read the directory {}: {error}",
-                    dir.display()
-                )));
+                errors.push(Diagnostic::error(format!("cannot read the directory {}: {error}", dir.display())));
                 continue;
             }
         };
         let name = entry.file_name().to_string_lossy().into_owned();
-        let child_relative = if relative.is_empty() {
-            name.clone()
-        } else {
-            format!("{relative}/{name}")
-        };
+        let child_relative = if relative.is_empty() { name.clone() } else { format!("{relative}/{name}") };
         let path = entry.path();
         if path.is_dir() {
             collect_files(&path, &child_relative, files, errors);
@@ -178,12 +142,9 @@ fn collect_files(
             match std::fs::read(&path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => files.push((child_relative, text)),
-                    Err(_) => {
-                        errors.push(Diagnostic::error("this file is not valid UTF-8").at(file))
-                    }
+                    Err(_) => errors.push(Diagnostic::error("this file is not valid UTF-8").at(file)),
                 },
-                Err(error) => errors
-                    .push(Diagnostic::error(format!("cannot read this file: {error}")).at(file)),
+                Err(error) => errors.push(Diagnostic::error(format!("cannot read this file: {error}")).at(file)),
             }
         }
     }
@@ -195,14 +156,8 @@ mod tests {
 
     #[test]
     fn bracket_paths_in_both_spellings() {
-        assert_eq!(
-            bracket_path("a.b.brackets[2].amount"),
-            Some(("a.b", 2, BracketField::Amount))
-        );
-        assert_eq!(
-            bracket_path("a.b[0].threshold"),
-            Some(("a.b", 0, BracketField::Threshold))
-        );
+        assert_eq!(bracket_path("a.b.brackets[2].amount"), Some(("a.b", 2, BracketField::Amount)));
+        assert_eq!(bracket_path("a.b[0].threshold"), Some(("a.b", 0, BracketField::Threshold)));
         assert_eq!(bracket_path("a.b.brackets[x].amount"), None);
         assert_eq!(bracket_path("a.b.amount"), None);
     }

@@ -15,11 +15,9 @@ const MAX_SCALE: i64 = 28;
 pub(crate) fn parse(source: &SourceText) -> Result<Node, Diagnostic> {
     // Coercion is prevented so that a scalar remembers whether it was quoted: PyYAML types only
     // plain scalars (`"12"` is text, `12` a number).
-    let options = LoaderOptions::default()
-        .error_on_duplicate_keys(true)
-        .prevent_coercion(true);
-    let node = marked_yaml::parse_yaml_with_options(0, source.text(), options)
-        .map_err(|error| load_error(source, error))?;
+    let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    let node =
+        marked_yaml::parse_yaml_with_options(0, source.text(), options).map_err(|error| load_error(source, error))?;
     if let Some(line) = second_document_line(source.text()) {
         return Err(Diagnostic::error("this file holds a second YAML document")
             .at(source.location_at_line(line, 1, 3))
@@ -29,9 +27,7 @@ pub(crate) fn parse(source: &SourceText) -> Result<Node, Diagnostic> {
 }
 
 fn load_error(source: &SourceText, error: LoadError) -> Diagnostic {
-    let at = |marker: &marked_yaml::Marker, length| {
-        source.location_at_line(marker.line(), marker.column(), length)
-    };
+    let at = |marker: &marked_yaml::Marker, length| source.location_at_line(marker.line(), marker.column(), length);
     match error {
         LoadError::ScanError(marker, scan) => {
             Diagnostic::error(format!("invalid YAML: {}", scan.info())).at(at(&marker, 1))
@@ -47,31 +43,25 @@ fn load_error(source: &SourceText, error: LoadError) -> Diagnostic {
             }
             diagnostic
         }
-        LoadError::TopLevelMustBeMapping(marker) => Diagnostic::error(
-            "a parameter file must hold a mapping (`key: value` lines) at its top level",
-        )
-        .at(at(&marker, 1)),
+        LoadError::TopLevelMustBeMapping(marker) => {
+            Diagnostic::error("a parameter file must hold a mapping (`key: value` lines) at its top level")
+                .at(at(&marker, 1))
+        }
         LoadError::TopLevelMustBeSequence(marker) => {
             Diagnostic::error("unexpected top-level sequence").at(at(&marker, 1))
         }
         LoadError::UnexpectedAnchor(marker) => {
             // The loader reports the node that carries the anchor, which may start lines later.
-            let location = first_anchor(source.text()).map_or_else(
-                || at(&marker, 1),
-                |(offset, length)| source.location(offset, length),
-            );
-            Diagnostic::error(
-                "YAML anchors and aliases (`&name`, `*name`) are not supported in parameter files",
-            )
-            .at(location)
+            let location = first_anchor(source.text())
+                .map_or_else(|| at(&marker, 1), |(offset, length)| source.location(offset, length));
+            Diagnostic::error("YAML anchors and aliases (`&name`, `*name`) are not supported in parameter files")
+                .at(location)
         }
         LoadError::UnexpectedTag(marker) => {
-            Diagnostic::error("YAML tags (`!!type`) are not supported in parameter files")
-                .at(at(&marker, 1))
+            Diagnostic::error("YAML tags (`!!type`) are not supported in parameter files").at(at(&marker, 1))
         }
         LoadError::MappingKeyMustBeScalar(marker) => {
-            Diagnostic::error("a mapping key must be a plain name, not a mapping or a list")
-                .at(at(&marker, 1))
+            Diagnostic::error("a mapping key must be a plain name, not a mapping or a list").at(at(&marker, 1))
         }
     }
 }
@@ -80,12 +70,9 @@ fn load_error(source: &SourceText, error: LoadError) -> Diagnostic {
 fn first_anchor(text: &str) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     (0..bytes.len()).find_map(|i| {
-        let after_space =
-            i == 0 || matches!(bytes[i - 1], b' ' | b'\n' | b'\t' | b'[' | b'{' | b',');
-        let name_len = bytes[i + 1..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-            .count();
+        let after_space = i == 0 || matches!(bytes[i - 1], b' ' | b'\n' | b'\t' | b'[' | b'{' | b',');
+        let name_len =
+            bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
         (bytes[i] == b'&' && after_space && name_len > 0).then_some((i, name_len + 1))
     })
 }
@@ -98,10 +85,9 @@ fn second_document_line(text: &str) -> Option<usize> {
         !line.is_empty() && !line.starts_with('#') && !line.starts_with('%')
     };
     let is_marker = |line: &str| {
-        ["---", "..."].iter().any(|m| {
-            line.strip_prefix(m)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
-        })
+        ["---", "..."]
+            .iter()
+            .any(|m| line.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t'])))
     };
     let lines: Vec<&str> = text.lines().collect();
     let mut seen_content = false;
@@ -126,10 +112,7 @@ impl Locator<'_> {
     /// The location of a scalar, underlining its text (plus quotes when it was quoted).
     pub fn scalar(&self, scalar: &MarkedScalarNode) -> Location {
         let quotes = if scalar.may_coerce() { 0 } else { 2 };
-        self.at(
-            scalar.span().start(),
-            scalar.as_str().chars().count() + quotes,
-        )
+        self.at(scalar.span().start(), scalar.as_str().chars().count() + quotes)
     }
 
     /// The location where a node starts: a mapping's is its first key (the loader marks a block
@@ -147,20 +130,13 @@ impl Locator<'_> {
 
     fn at(&self, marker: Option<&marked_yaml::Marker>, length: usize) -> Location {
         match marker {
-            Some(marker) => self
-                .source
-                .location_at_line(marker.line(), marker.column(), length),
+            Some(marker) => self.source.location_at_line(marker.line(), marker.column(), length),
             None => self.source.location_at_line(1, 1, 0),
         }
     }
 
     /// One error for each key of `mapping` that is not in `allowed`, with a did-you-mean.
-    pub fn unknown_keys(
-        &self,
-        mapping: &MarkedMappingNode,
-        allowed: &[&str],
-        what: &str,
-    ) -> Vec<Diagnostic> {
+    pub fn unknown_keys(&self, mapping: &MarkedMappingNode, allowed: &[&str], what: &str) -> Vec<Diagnostic> {
         mapping
             .iter()
             .filter(|(key, _)| !allowed.contains(&key.as_str()))
@@ -178,10 +154,7 @@ impl Locator<'_> {
         match node {
             Node::Scalar(scalar) if scalar.may_coerce() && is_null(scalar.as_str()) => Ok(None),
             Node::Scalar(scalar) => Ok(Some(scalar.as_str().to_string())),
-            _ => Err(
-                Diagnostic::error(format!("{what} must be a text, not a mapping or a list"))
-                    .at(self.node(node)),
-            ),
+            _ => Err(Diagnostic::error(format!("{what} must be a text, not a mapping or a list")).at(self.node(node))),
         }
     }
 
@@ -217,12 +190,8 @@ pub(crate) fn classify(scalar: &MarkedScalarNode) -> Result<Scalar<'_>, NumberEr
         return Ok(Scalar::Null);
     }
     match text {
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return Ok(Scalar::Bool(true))
-        }
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return Ok(Scalar::Bool(false))
-        }
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Ok(Scalar::Bool(true)),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Ok(Scalar::Bool(false)),
         _ => {}
     }
     match parse_number(text) {
@@ -240,10 +209,7 @@ pub(crate) struct NumberError {
 
 impl NumberError {
     fn new(message: impl Into<String>, help: Option<&str>) -> Self {
-        NumberError {
-            message: message.into(),
-            help: help.map(str::to_string),
-        }
+        NumberError { message: message.into(), help: help.map(str::to_string) }
     }
 }
 
@@ -265,10 +231,7 @@ pub(crate) fn parse_number(text: &str) -> Option<Result<Decimal, NumberError>> {
         _ => (false, text),
     };
     if matches!(body, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
-        return Some(Err(NumberError::new(
-            format!("`{text}` is not a finite number"),
-            None,
-        )));
+        return Some(Err(NumberError::new(format!("`{text}` is not a finite number"), None)));
     }
     let bytes = body.as_bytes();
     let starts_like_number = match bytes {
@@ -285,10 +248,7 @@ pub(crate) fn parse_number(text: &str) -> Option<Result<Decimal, NumberError>> {
             Some("write numbers like 1234, 1_234.5, 0.85 or 1.5e-3 (a point for decimals); quote the value if it is meant as text"),
         )
     };
-    if bytes.len() > 1
-        && bytes[0] == b'0'
-        && matches!(bytes[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
-    {
+    if bytes.len() > 1 && bytes[0] == b'0' && matches!(bytes[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
         return Some(Err(NumberError::new(
             format!("`{text}` is not a decimal number"),
             Some("write parameter values in decimal"),
@@ -322,10 +282,7 @@ pub(crate) fn parse_number(text: &str) -> Option<Result<Decimal, NumberError>> {
     if has_exponent {
         let rest = &body[index + 1..];
         let unsigned = rest.strip_prefix(['+', '-']).unwrap_or(rest);
-        if unsigned.is_empty()
-            || unsigned.len() > 4
-            || !unsigned.bytes().all(|b| b.is_ascii_digit())
-        {
+        if unsigned.is_empty() || unsigned.len() > 4 || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
             return Some(Err(not_a_number()));
         }
         exponent = unsigned.parse().unwrap_or(0);
@@ -354,17 +311,10 @@ pub(crate) fn parse_number(text: &str) -> Option<Result<Decimal, NumberError>> {
     if significant.len() > 38 {
         return Some(Err(too_many()));
     }
-    let mut mantissa: i128 = if significant.is_empty() {
-        0
-    } else {
-        significant.parse().ok()?
-    };
+    let mut mantissa: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
     let mut scale = fraction_len - exponent;
     if scale < 0 {
-        let Some(scaled) = 10i128
-            .checked_pow((-scale) as u32)
-            .and_then(|p| mantissa.checked_mul(p))
-        else {
+        let Some(scaled) = 10i128.checked_pow((-scale) as u32).and_then(|p| mantissa.checked_mul(p)) else {
             return Some(Err(too_many()));
         };
         mantissa = scaled;
@@ -395,10 +345,7 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let shape_ok = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     if !shape_ok {
         return None;
     }
@@ -412,15 +359,11 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
 /// which is how OpenFisca tells a parameter written without `values:` from a node.
 pub(crate) fn looks_like_date(text: &str) -> bool {
     let mut parts = text.split('-');
-    let year_ok = parts
-        .next()
-        .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+    let year_ok = parts.next().is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
     let rest: Vec<&str> = parts.collect();
     year_ok
         && rest.len() == 2
-        && rest
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && rest.iter().all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A YAML node as JSON, for the free-form part of `metadata`. Numbers that a JSON number can
@@ -429,19 +372,16 @@ pub(crate) fn looks_like_date(text: &str) -> bool {
 pub(crate) fn to_json(node: &Node) -> serde_json::Value {
     use serde_json::Value;
     match node {
-        Node::Mapping(mapping) => Value::Object(
-            mapping
-                .iter()
-                .map(|(key, value)| (key.as_str().to_string(), to_json(value)))
-                .collect(),
-        ),
+        Node::Mapping(mapping) => {
+            Value::Object(mapping.iter().map(|(key, value)| (key.as_str().to_string(), to_json(value))).collect())
+        }
         Node::Sequence(sequence) => Value::Array(sequence.iter().map(to_json).collect()),
         Node::Scalar(scalar) => match classify(scalar) {
             Ok(Scalar::Null) => Value::Null,
             Ok(Scalar::Bool(b)) => Value::Bool(b),
-            Ok(Scalar::Number(number)) => json_number(number)
-                .map(Value::Number)
-                .unwrap_or_else(|| Value::String(scalar.as_str().to_string())),
+            Ok(Scalar::Number(number)) => {
+                json_number(number).map(Value::Number).unwrap_or_else(|| Value::String(scalar.as_str().to_string()))
+            }
             Ok(Scalar::Text(_)) | Err(_) => Value::String(scalar.as_str().to_string()),
         },
     }
@@ -483,10 +423,7 @@ mod tests {
         assert_eq!(number("0.850"), "0.850");
         assert_eq!(number("0"), "0");
         assert_eq!(number("7145440325"), "7145440325");
-        assert_eq!(
-            number("0.000000000000000000000000000100"),
-            "0.0000000000000000000000000001"
-        );
+        assert_eq!(number("0.000000000000000000000000000100"), "0.0000000000000000000000000001");
     }
 
     #[test]
@@ -508,10 +445,7 @@ mod tests {
 
     #[test]
     fn dates_must_be_calendar_dates() {
-        assert_eq!(
-            parse_date("2019-01-31"),
-            NaiveDate::from_ymd_opt(2019, 1, 31)
-        );
+        assert_eq!(parse_date("2019-01-31"), NaiveDate::from_ymd_opt(2019, 1, 31));
         assert_eq!(parse_date("2019-13-01"), None);
         assert_eq!(parse_date("2019-02-30"), None);
         assert_eq!(parse_date("2019-1-1"), None);

@@ -5,10 +5,7 @@ use dotations_diagnostics::Diagnostics;
 use dotations_params::ParameterTree;
 
 fn errors(files: &[(&str, &str)]) -> Diagnostics {
-    let files = files
-        .iter()
-        .map(|(path, text)| (path.to_string(), text.to_string()))
-        .collect();
+    let files = files.iter().map(|(path, text)| (path.to_string(), text.to_string())).collect();
     match ParameterTree::from_files(files, "parameters") {
         Ok(_) => panic!("the tree loaded without errors"),
         Err(errors) => errors,
@@ -20,20 +17,14 @@ fn one_error(path: &str, text: &str) -> (String, String, Diagnostics) {
     let errors = errors(&[(path, text)]);
     assert_eq!(errors.len(), 1, "{errors}");
     let error = &errors.0[0];
-    let location = error
-        .location
-        .as_ref()
-        .expect("the error is located")
-        .to_string();
+    let location = error.location.as_ref().expect("the error is located").to_string();
     (error.message.clone(), location, errors)
 }
 
 #[test]
 fn malformed_yaml() {
-    let (message, location, rendered) = one_error(
-        "dsu/montant.yaml",
-        "values:\n  2019-01-01: {value: 1\n  2020-01-01: 2\n",
-    );
+    let (message, location, rendered) =
+        one_error("dsu/montant.yaml", "values:\n  2019-01-01: {value: 1\n  2020-01-01: 2\n");
     assert!(message.starts_with("invalid YAML"), "{message}");
     assert_eq!(location, "parameters/dsu/montant.yaml:3:13");
     insta::assert_snapshot!(rendered.to_string());
@@ -43,10 +34,7 @@ fn malformed_yaml() {
 fn unknown_key_in_a_parameter_with_did_you_mean() {
     let text = "descripton: Montant\nvalues:\n  2019-01-01:\n    value: 1\n";
     let (message, location, rendered) = one_error("montant.yaml", text);
-    assert_eq!(
-        message,
-        "unexpected key `descripton` in parameter `montant`"
-    );
+    assert_eq!(message, "unexpected key `descripton` in parameter `montant`");
     assert_eq!(location, "parameters/montant.yaml:1:1");
     assert_eq!(rendered.0[0].help, ["did you mean `description`?"]);
     insta::assert_snapshot!(rendered.to_string());
@@ -69,17 +57,8 @@ fn unknown_keys_in_values_brackets_and_index() {
         ("b.yaml", "brackets:\n  - threshold: {2019-01-01: {value: 0}}\n    amont: {2019-01-01: {value: 1}}\n    amount: {2019-01-01: {value: 1}}\n"),
         ("c/index.yaml", "description: C\nmetdata: {}\n"),
     ]);
-    let summary: Vec<String> = errors
-        .iter()
-        .map(|e| {
-            format!(
-                "{} | {} | {:?}",
-                e.location.as_ref().unwrap(),
-                e.message,
-                e.help
-            )
-        })
-        .collect();
+    let summary: Vec<String> =
+        errors.iter().map(|e| format!("{} | {} | {:?}", e.location.as_ref().unwrap(), e.message, e.help)).collect();
     assert_eq!(
         summary,
         [
@@ -92,18 +71,13 @@ fn unknown_keys_in_values_brackets_and_index() {
 
 #[test]
 fn bad_date() {
-    let (message, location, rendered) = one_error(
-        "seuil.yaml",
-        "values:\n  2015-01-01: 0.75\n  2019-13-01: 0.85\n",
-    );
+    let (message, location, rendered) = one_error("seuil.yaml", "values:\n  2015-01-01: 0.75\n  2019-13-01: 0.85\n");
     assert_eq!(message, "`2019-13-01` is not a valid date");
     assert_eq!(location, "parameters/seuil.yaml:3:3");
     insta::assert_snapshot!(rendered.to_string());
 
-    let (message, location, _) = one_error(
-        "seuil.yaml",
-        "metadata:\n  last_value_still_valid_on: 2024-02-30\nvalues:\n  2015-01-01: 0.75\n",
-    );
+    let (message, location, _) =
+        one_error("seuil.yaml", "metadata:\n  last_value_still_valid_on: 2024-02-30\nvalues:\n  2015-01-01: 0.75\n");
     assert_eq!(message, "`2024-02-30` is not a valid date");
     assert_eq!(location, "parameters/seuil.yaml:2:30");
 }
@@ -119,8 +93,7 @@ fn duplicate_date() {
 
 #[test]
 fn bad_numbers() {
-    let (message, location, rendered) =
-        one_error("taux.yaml", "values:\n  2019-01-01:\n    value: 0,85\n");
+    let (message, location, rendered) = one_error("taux.yaml", "values:\n  2019-01-01:\n    value: 0,85\n");
     assert_eq!(message, "`0,85` is not a number");
     assert_eq!(location, "parameters/taux.yaml:3:12");
     insta::assert_snapshot!(rendered.to_string());
@@ -148,10 +121,19 @@ fn errors_of_every_file_are_collected() {
         ("i.yaml", "a: &anchor\n  2019-01-01: 1\nb: *anchor\n"),
         ("j.yaml", "a:\n  2019-01-01: 1\n---\nb:\n  2019-01-01: 1\n"),
         ("k.yaml", "metadata: {type: single_amout}\nbrackets: []\n"),
-        ("l.yaml", "brackets:\n  - threshold: {2019-01-01: 0}\n    rate: {2019-01-01: 0.1}\n  - rate: {2019-01-01: 0.2}\n"),
-        ("m.yaml", "metadata: {type: single_amount}\nbrackets:\n  - threshold: {2019-01-01: 0}\n    rate: {2019-01-01: 0.1}\n"),
+        (
+            "l.yaml",
+            "brackets:\n  - threshold: {2019-01-01: 0}\n    rate: {2019-01-01: 0.1}\n  - rate: {2019-01-01: 0.2}\n",
+        ),
+        (
+            "m.yaml",
+            "metadata: {type: single_amount}\nbrackets:\n  - threshold: {2019-01-01: 0}\n    rate: {2019-01-01: 0.1}\n",
+        ),
         ("n.yaml", "values:\n  2019-01-01: {unit: currency}\n"),
-        ("o.yaml", "metadata:\n  reference:\n    - {titel: Loi, href: https://example.org}\nvalues:\n  2019-01-01: 1\n"),
+        (
+            "o.yaml",
+            "metadata:\n  reference:\n    - {titel: Loi, href: https://example.org}\nvalues:\n  2019-01-01: 1\n",
+        ),
         ("p.yml", "values:\n  2019-01-01: 1\n"),
         ("p.yaml", "values:\n  2019-01-01: 1\n"),
         ("q r.yaml", "values:\n  2019-01-01: 1\n"),

@@ -33,44 +33,24 @@ fn at(tree: &ParameterTree, path: &str, day: &str) -> Option<ParamValue> {
 fn a_value_over_a_period_then_the_old_one_resumes() {
     let mut tree = tree();
     let path = "dotation.montant";
-    tree.set_value(
-        path,
-        date("2020-01-01"),
-        Some(date("2021-12-31")),
-        number("1000"),
-    )
-    .unwrap();
+    tree.set_value(path, date("2020-01-01"), Some(date("2021-12-31")), number("1000")).unwrap();
     assert_eq!(at(&tree, path, "2019-12-31"), number("7145440325"));
     assert_eq!(at(&tree, path, "2020-01-01"), number("1000"));
     assert_eq!(at(&tree, path, "2021-12-31"), number("1000"));
     assert_eq!(at(&tree, path, "2022-01-01"), number("6906353334"));
     assert_eq!(at(&tree, path, "2023-01-01"), None);
     let parameter = tree.parameter(path).unwrap();
-    assert_eq!(
-        &*parameter
-            .entry_at(date("2020-06-01"))
-            .unwrap()
-            .location
-            .file,
-        "<reform>"
-    );
-    assert!(parameter
-        .entry_at(date("2022-06-01"))
-        .unwrap()
-        .location
-        .file
-        .ends_with("montant.yaml"));
+    assert_eq!(&*parameter.entry_at(date("2020-06-01")).unwrap().location.file, "<reform>");
+    assert!(parameter.entry_at(date("2022-06-01")).unwrap().location.file.ends_with("montant.yaml"));
 }
 
 #[test]
 fn an_open_ended_value_and_a_removal() {
     let mut tree = tree();
     let path = "dotation.criteres.coefficient_zrr";
-    tree.set_value(path, date("2025-01-01"), None, number("1.5"))
-        .unwrap();
+    tree.set_value(path, date("2025-01-01"), None, number("1.5")).unwrap();
     assert_eq!(at(&tree, path, "2030-01-01"), number("1.5"));
-    tree.set_value(path, date("2010-01-01"), Some(date("2010-12-31")), None)
-        .unwrap();
+    tree.set_value(path, date("2010-01-01"), Some(date("2010-12-31")), None).unwrap();
     assert_eq!(at(&tree, path, "2009-12-31"), number("1.3"));
     assert_eq!(at(&tree, path, "2010-06-01"), None);
     assert_eq!(at(&tree, path, "2011-01-01"), number("1.3"));
@@ -80,41 +60,17 @@ fn an_open_ended_value_and_a_removal() {
 fn brackets_are_reformed_field_by_field() {
     let mut tree = tree();
     let path = "population.groupes";
-    tree.set_bracket(
-        path,
-        1,
-        BracketField::Threshold,
-        date("2022-01-01"),
-        None,
-        decimal("600"),
-    )
-    .unwrap();
-    tree.set_bracket(
-        path,
-        1,
-        BracketField::Amount,
-        date("2022-01-01"),
-        Some(date("2022-12-31")),
-        decimal("7"),
-    )
-    .unwrap();
+    tree.set_bracket(path, 1, BracketField::Threshold, date("2022-01-01"), None, decimal("600")).unwrap();
+    tree.set_bracket(path, 1, BracketField::Amount, date("2022-01-01"), Some(date("2022-12-31")), decimal("7"))
+        .unwrap();
     let y2022 = tree.scale(path).unwrap().at(date("2022-06-01"));
     assert_eq!(y2022.calc(599.0), 1.0);
     assert_eq!(y2022.calc(600.0), 7.0);
     let y2023 = tree.scale(path).unwrap().at(date("2023-06-01"));
     assert_eq!(y2023.calc(600.0), 2.0);
 
-    tree.set_value(
-        "population.groupes.brackets[0].amount",
-        date("2022-01-01"),
-        None,
-        number("0.5"),
-    )
-    .unwrap();
-    assert_eq!(
-        tree.scale(path).unwrap().at(date("2022-06-01")).calc(10.0),
-        0.5
-    );
+    tree.set_value("population.groupes.brackets[0].amount", date("2022-01-01"), None, number("0.5")).unwrap();
+    assert_eq!(tree.scale(path).unwrap().at(date("2022-06-01")).calc(10.0), 0.5);
 }
 
 #[test]
@@ -126,41 +82,12 @@ fn reforms_that_cannot_apply_say_why() {
         tree.set_value("dotation", day, None, None),
         tree.set_value("population.groupes", day, None, None),
         tree.set_value("dotation.montant", day, Some(date("2021-01-01")), None),
-        tree.set_value(
-            "population.groupes.brackets[0].amount",
-            day,
-            None,
-            Some(ParamValue::Bool(true)),
-        ),
-        tree.set_bracket(
-            "population.groupes",
-            9,
-            BracketField::Amount,
-            day,
-            None,
-            Decimal::ONE,
-        ),
-        tree.set_bracket(
-            "population.groupes",
-            0,
-            BracketField::Rate,
-            day,
-            None,
-            Decimal::ONE,
-        ),
-        tree.set_bracket(
-            "dotation.montant",
-            0,
-            BracketField::Amount,
-            day,
-            None,
-            Decimal::ONE,
-        ),
+        tree.set_value("population.groupes.brackets[0].amount", day, None, Some(ParamValue::Bool(true))),
+        tree.set_bracket("population.groupes", 9, BracketField::Amount, day, None, Decimal::ONE),
+        tree.set_bracket("population.groupes", 0, BracketField::Rate, day, None, Decimal::ONE),
+        tree.set_bracket("dotation.montant", 0, BracketField::Amount, day, None, Decimal::ONE),
     ];
-    let messages: Vec<String> = errors
-        .into_iter()
-        .map(|result| result.unwrap_err())
-        .collect();
+    let messages: Vec<String> = errors.into_iter().map(|result| result.unwrap_err()).collect();
     assert_eq!(
         messages,
         [

@@ -53,35 +53,15 @@ fn values_hold_until_the_next_date_and_null_ends_them() {
     assert_eq!(value(&tree, zrr, "2025-01-01"), None);
 
     let outre_mer = "dotation.criteres.eligible_outre_mer";
-    assert_eq!(
-        value(&tree, outre_mer, "2023-06-01"),
-        Some(ParamValue::Bool(true))
-    );
-    assert_eq!(
-        value(&tree, outre_mer, "2024-01-01"),
-        Some(ParamValue::Bool(false))
-    );
+    assert_eq!(value(&tree, outre_mer, "2023-06-01"), Some(ParamValue::Bool(true)));
+    assert_eq!(value(&tree, outre_mer, "2024-01-01"), Some(ParamValue::Bool(false)));
 
     assert_eq!(
         value(&tree, "dotation.criteres.code_categorie", "2020-01-01"),
         Some(ParamValue::Text("007".to_string()))
     );
-    assert_eq!(
-        value(
-            &tree,
-            "dotation.criteres.ponderation.poids_revenu",
-            "2017-01-01"
-        ),
-        number("0.25")
-    );
-    assert_eq!(
-        value(
-            &tree,
-            "dotation.criteres.ponderation.poids_logement",
-            "2020-01-01"
-        ),
-        number("0.3")
-    );
+    assert_eq!(value(&tree, "dotation.criteres.ponderation.poids_revenu", "2017-01-01"), number("0.25"));
+    assert_eq!(value(&tree, "dotation.criteres.ponderation.poids_logement", "2020-01-01"), number("0.3"));
 
     let plafond = "population.plafond";
     assert_eq!(value(&tree, plafond, "2014-06-01"), None);
@@ -92,100 +72,50 @@ fn values_hold_until_the_next_date_and_null_ends_them() {
 #[test]
 fn values_are_sorted_and_located() {
     let tree = tree();
-    let Some(Entry::Parameter(montant)) = tree.get("dotation.montant") else {
-        panic!("not a parameter")
-    };
+    let Some(Entry::Parameter(montant)) = tree.get("dotation.montant") else { panic!("not a parameter") };
     let dates: Vec<String> = montant.dates().map(|d| d.to_string()).collect();
-    assert_eq!(
-        dates,
-        ["2019-01-01", "2020-01-01", "2021-01-01", "2023-01-01"]
-    );
+    assert_eq!(dates, ["2019-01-01", "2020-01-01", "2021-01-01", "2023-01-01"]);
     let entry = montant.entry_at(date("2020-05-01")).unwrap();
-    assert!(entry
-        .location
-        .file
-        .ends_with("tests/fixtures/tree/dotation/montant.yaml"));
+    assert!(entry.location.file.ends_with("tests/fixtures/tree/dotation/montant.yaml"));
     assert_eq!((entry.location.line, entry.location.column), (24, 15));
-    assert_eq!(
-        entry.location.line_text.as_deref(),
-        Some("  2020-01-01: 7_018_657_086.50")
-    );
+    assert_eq!(entry.location.line_text.as_deref(), Some("  2020-01-01: 7_018_657_086.50"));
     assert_eq!(montant.values[3].value, None);
 }
 
 #[test]
 fn nodes_carry_their_index_and_children() {
     let tree = tree();
-    let Some(Entry::Node(root)) = tree.get("") else {
-        panic!("no root")
-    };
-    assert_eq!(
-        root.description.as_deref(),
-        Some("Paramètres de test des dotations")
-    );
-    assert_eq!(
-        root.metadata.extra["order"],
-        serde_json::json!(["population", "dotation"])
-    );
+    let Some(Entry::Node(root)) = tree.get("") else { panic!("no root") };
+    assert_eq!(root.description.as_deref(), Some("Paramètres de test des dotations"));
+    assert_eq!(root.metadata.extra["order"], serde_json::json!(["population", "dotation"]));
     assert_eq!(root.children, ["dotation", "population"]);
 
-    let Some(Entry::Node(population)) = tree.get("population") else {
-        panic!("no population")
-    };
-    assert_eq!(
-        population.documentation.as_deref(),
-        Some("Seuils démographiques.\n")
-    );
+    let Some(Entry::Node(population)) = tree.get("population") else { panic!("no population") };
+    assert_eq!(population.documentation.as_deref(), Some("Seuils démographiques.\n"));
     assert_eq!(population.metadata.label_en.as_deref(), Some("Population"));
     assert_eq!(population.children, ["groupes", "plafond"]);
 
-    let Some(Entry::Node(dotation)) = tree.get("dotation") else {
-        panic!("no dotation")
-    };
-    let old_style = Reference {
-        href: Some("https://www.legifrance.gouv.fr/old-style".into()),
-        ..Reference::default()
-    };
+    let Some(Entry::Node(dotation)) = tree.get("dotation") else { panic!("no dotation") };
+    let old_style = Reference { href: Some("https://www.legifrance.gouv.fr/old-style".into()), ..Reference::default() };
     assert_eq!(dotation.metadata.references, [old_style]);
 
-    let Some(Entry::Node(criteres)) = tree.get("dotation.criteres") else {
-        panic!("no criteres")
-    };
-    assert_eq!(
-        criteres.description.as_deref(),
-        Some("Critères de répartition")
-    );
+    let Some(Entry::Node(criteres)) = tree.get("dotation.criteres") else { panic!("no criteres") };
+    assert_eq!(criteres.description.as_deref(), Some("Critères de répartition"));
     assert_eq!(
         criteres.children,
-        [
-            "code_categorie",
-            "coefficient_zrr",
-            "eligible_outre_mer",
-            "ponderation",
-            "seuil_rapport",
-            "taux_progressif"
-        ]
+        ["code_categorie", "coefficient_zrr", "eligible_outre_mer", "ponderation", "seuil_rapport", "taux_progressif"]
     );
     let location = criteres.location.as_ref().unwrap();
     assert!(location.file.ends_with("dotation/criteres.yaml"));
-    assert_eq!(
-        tree.get("dotation.criteres.ponderation")
-            .map(|e| e.kind_name()),
-        Some("node")
-    );
+    assert_eq!(tree.get("dotation.criteres.ponderation").map(|e| e.kind_name()), Some("node"));
 }
 
 #[test]
 fn metadata_is_typed_and_keeps_the_rest() {
     let tree = tree();
-    let Some(Entry::Parameter(montant)) = tree.get("dotation.montant") else {
-        panic!("not a parameter")
-    };
+    let Some(Entry::Parameter(montant)) = tree.get("dotation.montant") else { panic!("not a parameter") };
     let metadata = &montant.metadata;
-    assert_eq!(
-        montant.description.as_deref(),
-        Some("Montant total de la dotation")
-    );
+    assert_eq!(montant.description.as_deref(), Some("Montant total de la dotation"));
     assert_eq!(metadata.unit.as_deref(), Some("currency"));
     assert_eq!(metadata.ux_name.as_deref(), Some("Montant de la dotation"));
     assert_eq!(metadata.last_value_still_valid_on, Some(date("2024-06-01")));
@@ -197,11 +127,7 @@ fn metadata_is_typed_and_keeps_the_rest() {
                 href: Some("https://www.legifrance.gouv.fr/lfi2019".into()),
                 date: Some(date("2019-01-01")),
             },
-            Reference {
-                title: Some("Loi de finances pour 2021".into()),
-                href: None,
-                date: Some(date("2021-01-01"))
-            },
+            Reference { title: Some("Loi de finances pour 2021".into()), href: None, date: Some(date("2021-01-01")) },
         ]
     );
     assert_eq!(
@@ -214,10 +140,7 @@ fn metadata_is_typed_and_keeps_the_rest() {
     );
     assert_eq!(
         metadata.official_journal_date,
-        [JournalDate {
-            date: Some(date("2019-01-01")),
-            published: date("2018-12-30")
-        }]
+        [JournalDate { date: Some(date("2019-01-01")), published: date("2018-12-30") }]
     );
     assert_eq!(metadata.extra.len(), 1);
     assert_eq!(metadata.extra["short_label"], serde_json::json!("Montant"));
@@ -225,42 +148,20 @@ fn metadata_is_typed_and_keeps_the_rest() {
     let first = &montant.values[0];
     assert_eq!(
         first.metadata.references,
-        [Reference {
-            href: Some("https://www.legifrance.gouv.fr/value-ref".into()),
-            ..Reference::default()
-        }]
+        [Reference { href: Some("https://www.legifrance.gouv.fr/value-ref".into()), ..Reference::default() }]
     );
 
-    let Some(Entry::Parameter(seuil)) = tree.get("dotation.criteres.seuil_rapport") else {
-        panic!()
-    };
+    let Some(Entry::Parameter(seuil)) = tree.get("dotation.criteres.seuil_rapport") else { panic!() };
     assert_eq!(seuil.metadata.unit.as_deref(), Some("/1"));
-    assert_eq!(
-        seuil.metadata.notes[0].title.as_deref(),
-        Some("Valeur fixée par décret.")
-    );
+    assert_eq!(seuil.metadata.notes[0].title.as_deref(), Some("Valeur fixée par décret."));
 
-    let Some(Entry::Scale(groupes)) = tree.get("population.groupes") else {
-        panic!()
-    };
-    assert_eq!(
-        groupes.metadata.scale_type.as_deref(),
-        Some("single_amount")
-    );
-    assert_eq!(
-        groupes.metadata.threshold_unit.as_deref(),
-        Some("inhabitant")
-    );
+    let Some(Entry::Scale(groupes)) = tree.get("population.groupes") else { panic!() };
+    assert_eq!(groupes.metadata.scale_type.as_deref(), Some("single_amount"));
+    assert_eq!(groupes.metadata.threshold_unit.as_deref(), Some("inhabitant"));
     assert_eq!(groupes.metadata.amount_unit.as_deref(), Some("index"));
     assert_eq!(groupes.metadata.references.len(), 2);
-    assert_eq!(
-        groupes.metadata.references[0].title.as_deref(),
-        Some("Article L2334-3 du CGCT")
-    );
-    assert_eq!(
-        groupes.metadata.references[1].href.as_deref(),
-        Some("https://www.legifrance.gouv.fr/example")
-    );
+    assert_eq!(groupes.metadata.references[0].title.as_deref(), Some("Article L2334-3 du CGCT"));
+    assert_eq!(groupes.metadata.references[1].href.as_deref(), Some("https://www.legifrance.gouv.fr/example"));
 }
 
 #[test]
@@ -277,22 +178,10 @@ fn a_single_amount_scale_at_several_dates() {
 
     let y2018 = groupes.at(date("2018-01-01"));
     let pairs = |scale: &dotations_params::ScaleAt| -> Vec<(String, String)> {
-        scale
-            .brackets
-            .iter()
-            .map(|(t, a)| (t.to_string(), a.to_string()))
-            .collect()
+        scale.brackets.iter().map(|(t, a)| (t.to_string(), a.to_string())).collect()
     };
     let p = |t: &str, a: &str| (t.to_string(), a.to_string());
-    assert_eq!(
-        pairs(&y2018),
-        [
-            p("0", "1"),
-            p("500", "2"),
-            p("1000", "3"),
-            p("100000", "20")
-        ]
-    );
+    assert_eq!(pairs(&y2018), [p("0", "1"), p("500", "2"), p("1000", "3"), p("100000", "20")]);
     for (x, expected) in [
         (-1.0, 0.0),
         (0.0, 1.0),
@@ -314,10 +203,7 @@ fn a_single_amount_scale_at_several_dates() {
     // The third amount changes in 2020; a bracket is added in 2021.
     assert_eq!(groupes.at(date("2020-07-14")).calc(5000.0), 4.0);
     let y2021 = groupes.at(date("2021-01-01"));
-    assert_eq!(
-        pairs(&y2021),
-        [p("0", "1"), p("500", "2"), p("1000", "4"), p("10000", "9")]
-    );
+    assert_eq!(pairs(&y2021), [p("0", "1"), p("500", "2"), p("1000", "4"), p("10000", "9")]);
     assert_eq!(y2021.calc(9999.0), 4.0);
     assert_eq!(y2021.calc(10_000.0), 9.0);
 }
@@ -347,26 +233,11 @@ fn a_marginal_rate_scale_whose_brackets_start_at_different_dates() {
 #[test]
 fn bracket_fields_are_parameters() {
     let tree = tree();
-    let Some(Entry::Parameter(amount)) = tree.get("population.groupes.brackets[2].amount") else {
-        panic!()
-    };
+    let Some(Entry::Parameter(amount)) = tree.get("population.groupes.brackets[2].amount") else { panic!() };
     assert_eq!(amount.path, "population.groupes.brackets[2].amount");
-    assert_eq!(
-        amount.dates().map(|d| d.to_string()).collect::<Vec<_>>(),
-        ["2017-01-01", "2020-01-01"]
-    );
-    assert_eq!(
-        value(&tree, "population.groupes[3].threshold", "2021-01-01"),
-        number("10000")
-    );
-    assert_eq!(
-        value(
-            &tree,
-            "population.groupes.brackets[4].threshold",
-            "2019-01-01"
-        ),
-        None
-    );
+    assert_eq!(amount.dates().map(|d| d.to_string()).collect::<Vec<_>>(), ["2017-01-01", "2020-01-01"]);
+    assert_eq!(value(&tree, "population.groupes[3].threshold", "2021-01-01"), number("10000"));
+    assert_eq!(value(&tree, "population.groupes.brackets[4].threshold", "2019-01-01"), None);
     assert!(tree.get("population.groupes.brackets[9].amount").is_none());
     assert!(tree.get("population.groupes.brackets[0].rate").is_none());
     let bracket = &tree.scale("population.groupes").unwrap().brackets[1];
@@ -402,27 +273,14 @@ fn leaves_and_paths_are_sorted() {
 #[test]
 fn lookups_that_fail_say_why() {
     let tree = tree();
-    let error = tree
-        .value_at("dotation.montnat", date("2020-01-01"))
-        .unwrap_err();
+    let error = tree.value_at("dotation.montnat", date("2020-01-01")).unwrap_err();
     assert_eq!(
         error,
-        LookupError::NotFound {
-            path: "dotation.montnat".into(),
-            suggestion: Some("dotation.montant".into())
-        }
+        LookupError::NotFound { path: "dotation.montnat".into(), suggestion: Some("dotation.montant".into()) }
     );
-    assert_eq!(
-        error.to_string(),
-        "no parameter `dotation.montnat` (did you mean `dotation.montant`?)"
-    );
-    let error = tree
-        .value_at("population.groupes", date("2020-01-01"))
-        .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "`population.groupes` is a scale, not a parameter"
-    );
+    assert_eq!(error.to_string(), "no parameter `dotation.montnat` (did you mean `dotation.montant`?)");
+    let error = tree.value_at("population.groupes", date("2020-01-01")).unwrap_err();
+    assert_eq!(error.to_string(), "`population.groupes` is a scale, not a parameter");
     let error = tree.value_at("dotation", date("2020-01-01")).unwrap_err();
     assert_eq!(error.to_string(), "`dotation` is a node, not a parameter");
 }
@@ -437,18 +295,13 @@ fn json_dumps_at_two_dates() {
 #[test]
 fn the_json_dump_is_valid_json_with_exact_numbers() {
     let tree = tree();
-    let json: serde_json::Value =
-        serde_json::from_str(&tree.to_json_at(date("2020-07-14"))).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&tree.to_json_at(date("2020-07-14"))).unwrap();
     let object = json.as_object().unwrap();
     assert_eq!(object.len(), 10);
     assert!(object["dotation.criteres.coefficient_zrr"].is_number());
     assert_eq!(object["dotation.criteres.code_categorie"], "007");
-    assert!(tree
-        .to_json_at(date("2020-07-14"))
-        .contains("\"dotation.montant\": 7018657086.5,"));
-    assert!(tree
-        .to_json_at(date("2025-01-01"))
-        .contains("\"dotation.criteres.coefficient_zrr\": null,"));
+    assert!(tree.to_json_at(date("2020-07-14")).contains("\"dotation.montant\": 7018657086.5,"));
+    assert!(tree.to_json_at(date("2025-01-01")).contains("\"dotation.criteres.coefficient_zrr\": null,"));
 }
 
 #[test]
@@ -465,19 +318,11 @@ fn the_same_tree_loads_from_memory() {
         "dotation/montant.yaml",
         "dotation/criteres.yaml",
     ] {
-        files.push((
-            relative.to_string(),
-            std::fs::read_to_string(dir.join(relative)).unwrap(),
-        ));
+        files.push((relative.to_string(), std::fs::read_to_string(dir.join(relative)).unwrap()));
     }
     let from_memory = ParameterTree::from_files(files, "rev:parameters").unwrap();
     let day = date("2021-01-01");
     assert_eq!(from_memory.to_json_at(day), tree().to_json_at(day));
-    let Some(Entry::Parameter(montant)) = from_memory.get("dotation.montant") else {
-        panic!()
-    };
-    assert_eq!(
-        &*montant.values[0].location.file,
-        "rev:parameters/dotation/montant.yaml"
-    );
+    let Some(Entry::Parameter(montant)) = from_memory.get("dotation.montant") else { panic!() };
+    assert_eq!(&*montant.values[0].location.file, "rev:parameters/dotation/montant.yaml");
 }

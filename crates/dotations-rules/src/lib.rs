@@ -56,10 +56,7 @@ impl RuleFiles {
             }
             let mut files = Vec::new();
             if let Err(e) = collect_dir(&root, &root, extensions, &mut files) {
-                diagnostics.push(Diagnostic::error(format!(
-                    "cannot read {}: {e}",
-                    root.display()
-                )));
+                diagnostics.push(Diagnostic::error(format!("cannot read {}: {e}", root.display())));
             }
             files
         };
@@ -67,15 +64,9 @@ impl RuleFiles {
         let formulas = read("formulas", &["rules"]);
         let formulas = formulas
             .into_iter()
-            .map(|(path, text)| {
-                SourceText::new(dir.join("formulas").join(path).display().to_string(), text)
-            })
+            .map(|(path, text)| SourceText::new(dir.join("formulas").join(path).display().to_string(), text))
             .collect();
-        diagnostics.into_result(RuleFiles {
-            parameters,
-            formulas,
-            origin: dir.display().to_string(),
-        })
+        diagnostics.into_result(RuleFiles { parameters, formulas, origin: dir.display().to_string() })
     }
 
     /// Loads the parameters and compiles the formulas.
@@ -89,10 +80,7 @@ impl RuleFiles {
         if self.origin == "embedded" {
             "parameters".into()
         } else {
-            PathBuf::from(&self.origin)
-                .join("parameters")
-                .display()
-                .to_string()
+            PathBuf::from(&self.origin).join("parameters").display().to_string()
         }
     }
 }
@@ -114,10 +102,7 @@ fn collect_embedded(dir: &Dir<'_>, extensions: &[&str], out: &mut Vec<(String, S
 
 fn walk_embedded(dir: &Dir<'_>, extensions: &[&str], out: &mut Vec<(String, String)>) {
     for file in dir.files() {
-        let has_extension = file
-            .path()
-            .extension()
-            .is_some_and(|e| extensions.iter().any(|x| e == *x));
+        let has_extension = file.path().extension().is_some_and(|e| extensions.iter().any(|x| e == *x));
         if has_extension {
             if let Some(text) = file.contents_utf8() {
                 out.push((file.path().display().to_string(), text.to_string()));
@@ -129,29 +114,15 @@ fn walk_embedded(dir: &Dir<'_>, extensions: &[&str], out: &mut Vec<(String, Stri
     }
 }
 
-fn collect_dir(
-    root: &Path,
-    dir: &Path,
-    extensions: &[&str],
-    out: &mut Vec<(String, String)>,
-) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+fn collect_dir(root: &Path, dir: &Path, extensions: &[&str], out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
         if path.is_dir() {
             collect_dir(root, &path, extensions, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| extensions.iter().any(|x| e == *x))
-        {
+        } else if path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)) {
             let text = std::fs::read_to_string(&path)?;
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .display()
-                .to_string();
+            let relative = path.strip_prefix(root).unwrap_or(&path).display().to_string();
             out.push((relative, text));
         }
     }

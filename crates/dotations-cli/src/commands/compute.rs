@@ -47,18 +47,15 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let computed = simulation.compute_ids(args.year, &targets)?;
     timings.lap("compute");
     let person = model.person_entity();
-    let (communal, national): (Vec<VarId>, Vec<VarId>) = targets
-        .iter()
-        .partition(|v| model.variables[**v].entity == person);
+    let (communal, national): (Vec<VarId>, Vec<VarId>) =
+        targets.iter().partition(|v| model.variables[**v].entity == person);
     if let Some(path) = &args.output {
         let file = create(path)?;
-        dotations_io::write_table(file, &model, &table, &computed, &communal)
-            .map_err(|e| io_error(path, e))?;
+        dotations_io::write_table(file, &model, &table, &computed, &communal).map_err(|e| io_error(path, e))?;
     }
     if let Some(path) = &args.national {
         let file = create(path)?;
-        dotations_io::write_national(file, &model, &computed, &national)
-            .map_err(|e| io_error(path, e))?;
+        dotations_io::write_national(file, &model, &computed, &national).map_err(|e| io_error(path, e))?;
     }
     timings.lap("write");
     if args.output.is_none() {
@@ -75,9 +72,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
 /// The variables to compute: those asked for, or every variable that has a formula.
 fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {
     if names.is_empty() {
-        let mut all: Vec<VarId> = (0..model.variables.len())
-            .filter(|v| model.variables[*v].is_computed())
-            .collect();
+        let mut all: Vec<VarId> = (0..model.variables.len()).filter(|v| model.variables[*v].is_computed()).collect();
         all.sort_by(|a, b| model.variables[*a].name.cmp(&model.variables[*b].name));
         return Ok(all);
     }
@@ -110,26 +105,15 @@ struct Timings {
 impl Timings {
     fn new(enabled: bool) -> Self {
         let now = Instant::now();
-        Timings {
-            enabled,
-            start: now,
-            last: now,
-        }
+        Timings { enabled, start: now, last: now }
     }
 
     fn lap(&mut self, phase: &str) {
         let now = Instant::now();
         if self.enabled {
-            eprintln!(
-                "{phase:<12} {:>9.1} ms",
-                (now - self.last).as_secs_f64() * 1e3
-            );
+            eprintln!("{phase:<12} {:>9.1} ms", (now - self.last).as_secs_f64() * 1e3);
             if phase == "write" {
-                eprintln!(
-                    "{:<12} {:>9.1} ms",
-                    "total",
-                    (now - self.start).as_secs_f64() * 1e3
-                );
+                eprintln!("{:<12} {:>9.1} ms", "total", (now - self.start).as_secs_f64() * 1e3);
             }
         }
         self.last = now;

@@ -12,11 +12,7 @@ pub fn run(name: &str, inputs: bool, rules: Option<&Path>) -> Result<(), Diagnos
     };
     let variable = &model.variables[var];
     let location = model.location(variable.origin);
-    println!(
-        "{name}  ({}, per {}; {location})",
-        variable.value_type.name(),
-        model.entities[variable.entity].name
-    );
+    println!("{name}  ({}, per {}; {location})", variable.value_type.name(), model.entities[variable.entity].name);
     if let Some(label) = &variable.label {
         println!("  {label}");
     }
@@ -28,11 +24,7 @@ pub fn run(name: &str, inputs: bool, rules: Option<&Path>) -> Result<(), Diagnos
     println!("\nvariables read:");
     for (read, periods) in &deps.variables {
         let periods: Vec<&str> = periods.iter().map(String::as_str).collect();
-        println!(
-            "  {:<70} [{}]",
-            model.variables[*read].name,
-            periods.join(", ")
-        );
+        println!("  {:<70} [{}]", model.variables[*read].name, periods.join(", "));
     }
     println!("\nparameters read:");
     for path in &deps.parameters {

@@ -52,14 +52,12 @@ pub struct Distributed {
 pub enum DistributeError {
     #[error("the budget ({budget}) is below the sum of the minimum amounts ({floor}): no point value distributes it")]
     BelowFloors { budget: f64, floor: f64 },
-    #[error("the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it")]
+    #[error(
+        "the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it"
+    )]
     AboveCeilings { budget: f64, ceiling: f64 },
     #[error("row {row} has {what} {value}: a distribution needs finite values and scores ≥ 0")]
-    InvalidValue {
-        row: usize,
-        what: &'static str,
-        value: f64,
-    },
+    InvalidValue { row: usize, what: &'static str, value: f64 },
 }
 
 /// How one row's amount depends on the point value.
@@ -68,11 +66,7 @@ enum RowShape {
     /// `score·x` for every x.
     Linear(f64),
     /// `clamp(score·x, floor, ceiling)` with a positive score.
-    Bounded {
-        score: f64,
-        floor: f64,
-        ceiling: f64,
-    },
+    Bounded { score: f64, floor: f64, ceiling: f64 },
     /// The same amount whatever x (a bounded row with no score).
     Constant(f64),
 }
@@ -93,11 +87,7 @@ fn row_shapes(input: &Distribution<'_>) -> Result<Vec<RowShape>, DistributeError
         }
     };
     if !input.budget.is_finite() {
-        return Err(DistributeError::InvalidValue {
-            row: 0,
-            what: "a budget of",
-            value: input.budget,
-        });
+        return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: input.budget });
     }
     (0..input.score.len())
         .map(|i| {
@@ -108,22 +98,14 @@ fn row_shapes(input: &Distribution<'_>) -> Result<Vec<RowShape>, DistributeError
                 return Ok(RowShape::Linear(score));
             }
             if score < 0.0 {
-                return Err(DistributeError::InvalidValue {
-                    row: i,
-                    what: "a score of",
-                    value: score,
-                });
+                return Err(DistributeError::InvalidValue { row: i, what: "a score of", value: score });
             }
             let (floor, ceiling) = (input.low * previous, input.high * previous);
             if score == 0.0 || floor > ceiling {
                 // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
                 return Ok(RowShape::Constant(0f64.max(floor).min(ceiling)));
             }
-            Ok(RowShape::Bounded {
-                score,
-                floor,
-                ceiling,
-            })
+            Ok(RowShape::Bounded { score, floor, ceiling })
         })
         .collect()
 }
@@ -131,11 +113,7 @@ fn row_shapes(input: &Distribution<'_>) -> Result<Vec<RowShape>, DistributeError
 fn amount(shape: RowShape, x: f64) -> f64 {
     match shape {
         RowShape::Linear(score) => score * x,
-        RowShape::Bounded {
-            score,
-            floor,
-            ceiling,
-        } => (score * x).max(floor).min(ceiling),
+        RowShape::Bounded { score, floor, ceiling } => (score * x).max(floor).min(ceiling),
         RowShape::Constant(value) => value,
     }
 }
@@ -151,11 +129,7 @@ fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
         match *shape {
             RowShape::Linear(score) => slope += score,
             RowShape::Constant(value) => total += value,
-            RowShape::Bounded {
-                score,
-                floor,
-                ceiling,
-            } => {
+            RowShape::Bounded { score, floor, ceiling } => {
                 let (start, end) = (floor / score, ceiling / score);
                 if start > 0.0 {
                     total += floor;
@@ -171,10 +145,7 @@ fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
         }
     }
     if total > budget {
-        return Err(DistributeError::BelowFloors {
-            budget,
-            floor: total,
-        });
+        return Err(DistributeError::BelowFloors { budget, floor: total });
     }
     events.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut x = 0.0;
@@ -193,12 +164,7 @@ fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
         Some(guess) => guess,
         None if slope > 0.0 => x + (budget - total) / slope,
         None if total == budget => x,
-        None => {
-            return Err(DistributeError::AboveCeilings {
-                budget,
-                ceiling: total,
-            })
-        }
+        None => return Err(DistributeError::AboveCeilings { budget, ceiling: total }),
     };
     Ok(refine(shapes, budget, guess))
 }
@@ -212,11 +178,7 @@ fn refine(shapes: &[RowShape], budget: f64, guess: f64) -> f64 {
         match *shape {
             RowShape::Linear(score) => linear.push(score),
             RowShape::Constant(value) => fixed.push(value),
-            RowShape::Bounded {
-                score,
-                floor,
-                ceiling,
-            } => {
+            RowShape::Bounded { score, floor, ceiling } => {
                 let value = score * guess;
                 if value <= floor {
                     fixed.push(floor);
@@ -246,14 +208,7 @@ mod tests {
         previous: &[f64],
         unbounded: Option<&[f64]>,
     ) -> Result<Distributed, DistributeError> {
-        distribute(&Distribution {
-            budget,
-            score,
-            previous,
-            low: 0.9,
-            high: 1.2,
-            unbounded,
-        })
+        distribute(&Distribution { budget, score, previous, low: 0.9, high: 1.2, unbounded })
     }
 
     #[test]
@@ -296,23 +251,11 @@ mod tests {
 
     #[test]
     fn impossible_budgets_are_errors() {
-        assert_eq!(
-            run(10.0, &[1.0], &[100.0], None),
-            Err(DistributeError::BelowFloors {
-                budget: 10.0,
-                floor: 90.0
-            })
-        );
+        assert_eq!(run(10.0, &[1.0], &[100.0], None), Err(DistributeError::BelowFloors { budget: 10.0, floor: 90.0 }));
         assert_eq!(
             run(1000.0, &[1.0], &[100.0], None),
-            Err(DistributeError::AboveCeilings {
-                budget: 1000.0,
-                ceiling: 120.0
-            })
+            Err(DistributeError::AboveCeilings { budget: 1000.0, ceiling: 120.0 })
         );
-        assert!(matches!(
-            run(10.0, &[f64::NAN], &[0.0], None),
-            Err(DistributeError::InvalidValue { row: 0, .. })
-        ));
+        assert!(matches!(run(10.0, &[f64::NAN], &[0.0], None), Err(DistributeError::InvalidValue { row: 0, .. })));
     }
 }

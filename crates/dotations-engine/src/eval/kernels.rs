@@ -45,9 +45,7 @@ pub struct Env<'a> {
 
 impl Env<'_> {
     fn slot(&self, slot: SlotId) -> &Value {
-        self.slots[slot]
-            .as_ref()
-            .expect("a plan computes a slot before reading it")
+        self.slots[slot].as_ref().expect("a plan computes a slot before reading it")
     }
 }
 
@@ -102,12 +100,7 @@ impl Program {
                 let membership = env.membership[*group].as_ref().expect("group membership");
                 match env.slot(*slot) {
                     Value::Scalar(v) => Operand::Scalar(*v),
-                    Value::Column(c) => Operand::Owned(
-                        membership[start..end]
-                            .iter()
-                            .map(|g| c[*g as usize])
-                            .collect(),
-                    ),
+                    Value::Column(c) => Operand::Owned(membership[start..end].iter().map(|g| c[*g as usize]).collect()),
                 }
             }
             Program::Unary(op, a) => {
@@ -120,19 +113,11 @@ impl Program {
                 map2(a, b, len, binary_fn(*op))
             }
             Program::If(c, a, b) => {
-                let (c, a, b) = (
-                    c.eval(env, start, end),
-                    a.eval(env, start, end),
-                    b.eval(env, start, end),
-                );
+                let (c, a, b) = (c.eval(env, start, end), a.eval(env, start, end), b.eval(env, start, end));
                 if let Operand::Scalar(c) = c {
                     return if c != 0.0 { a } else { b };
                 }
-                Operand::Owned(
-                    (0..len)
-                        .map(|i| if c.get(i) != 0.0 { a.get(i) } else { b.get(i) })
-                        .collect(),
-                )
+                Operand::Owned((0..len).map(|i| if c.get(i) != 0.0 { a.get(i) } else { b.get(i) }).collect())
             }
             Program::Call(builtin, args) => {
                 let args: Vec<Operand<'e>> = args.iter().map(|a| a.eval(env, start, end)).collect();
@@ -177,12 +162,8 @@ fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: fn(f64, f64) -> f64) 
             }
             Operand::Owned(w)
         }
-        (Operand::Slice(s), Operand::Scalar(y)) => {
-            Operand::Owned(s.iter().map(|x| f(*x, y)).collect())
-        }
-        (Operand::Scalar(x), Operand::Slice(s)) => {
-            Operand::Owned(s.iter().map(|y| f(x, *y)).collect())
-        }
+        (Operand::Slice(s), Operand::Scalar(y)) => Operand::Owned(s.iter().map(|x| f(*x, y)).collect()),
+        (Operand::Scalar(x), Operand::Slice(s)) => Operand::Owned(s.iter().map(|y| f(x, *y)).collect()),
         (Operand::Slice(s), Operand::Slice(t)) => {
             debug_assert_eq!(s.len(), len);
             Operand::Owned(s.iter().zip(t).map(|(x, y)| f(*x, *y)).collect())
@@ -193,11 +174,7 @@ fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: fn(f64, f64) -> f64) 
 fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand<'e> {
     match builtin {
         Builtin::Min | Builtin::Max => {
-            let f = if builtin == Builtin::Min {
-                min_nan as fn(f64, f64) -> f64
-            } else {
-                max_nan
-            };
+            let f = if builtin == Builtin::Min { min_nan as fn(f64, f64) -> f64 } else { max_nan };
             let mut args = args.into_iter();
             let first = args.next().expect("at least two arguments");
             args.fold(first, |acc, next| map2(acc, next, len, f))
@@ -212,15 +189,10 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
             let default = args.pop().expect("ratio default");
             let b = args.pop().expect("ratio divisor");
             let a = args.pop().expect("ratio dividend");
-            if let (Operand::Scalar(a), Operand::Scalar(b), Operand::Scalar(d)) = (&a, &b, &default)
-            {
+            if let (Operand::Scalar(a), Operand::Scalar(b), Operand::Scalar(d)) = (&a, &b, &default) {
                 return Operand::Scalar(ratio(*a, *b, *d));
             }
-            Operand::Owned(
-                (0..len)
-                    .map(|i| ratio(a.get(i), b.get(i), default.get(i)))
-                    .collect(),
-            )
+            Operand::Owned((0..len).map(|i| ratio(a.get(i), b.get(i), default.get(i))).collect())
         }
         Builtin::RoundHalfEven | Builtin::RoundHalfAway => {
             let even = builtin == Builtin::RoundHalfEven;
@@ -229,11 +201,7 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
             match decimals {
                 None => map1(x, len, if even { round_half_even } else { f64::round }),
                 Some(d) => {
-                    let f = if even {
-                        round_half_even_to
-                    } else {
-                        round_half_away_to
-                    };
+                    let f = if even { round_half_even_to } else { round_half_away_to };
                     map2(x, d, len, f)
                 }
             }
@@ -243,16 +211,10 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
             let month = args.pop().expect("month");
             let year = args.pop().expect("year");
             let f = crate::model::days_of_civil;
-            if let (Operand::Scalar(y), Operand::Scalar(m), Operand::Scalar(d)) =
-                (&year, &month, &day)
-            {
+            if let (Operand::Scalar(y), Operand::Scalar(m), Operand::Scalar(d)) = (&year, &month, &day) {
                 return Operand::Scalar(f(*y, *m, *d));
             }
-            Operand::Owned(
-                (0..len)
-                    .map(|i| f(year.get(i), month.get(i), day.get(i)))
-                    .collect(),
-            )
+            Operand::Owned((0..len).map(|i| f(year.get(i), month.get(i), day.get(i))).collect())
         }
         unary => {
             let x = args.pop().expect("one argument");
@@ -353,10 +315,7 @@ mod tests {
     use super::*;
 
     fn run(program: &Program, slots: Vec<Option<Value>>, rows: usize) -> Vec<f64> {
-        let env = Env {
-            slots: &slots,
-            membership: &[],
-        };
+        let env = Env { slots: &slots, membership: &[] };
         program.run(&env, rows)
     }
 
@@ -366,11 +325,7 @@ mod tests {
         let a: Arc<[f64]> = (0..rows).map(|i| i as f64).collect();
         let program = Program::Binary(
             BinaryOp::Add,
-            Box::new(Program::Binary(
-                BinaryOp::Mul,
-                Box::new(Program::Slot(0)),
-                Box::new(Program::Const(2.0)),
-            )),
+            Box::new(Program::Binary(BinaryOp::Mul, Box::new(Program::Slot(0)), Box::new(Program::Const(2.0)))),
             Box::new(Program::Slot(0)),
         );
         let out = run(&program, vec![Some(Value::Column(a))], rows);

@@ -45,11 +45,7 @@ pub fn pairwise_sum(values: &[f64]) -> f64 {
 pub fn masked(values: &[f64], filter: Option<&[f64]>) -> Vec<f64> {
     match filter {
         None => values.to_vec(),
-        Some(filter) => values
-            .iter()
-            .zip(filter)
-            .map(|(v, keep)| if *keep != 0.0 { *v } else { 0.0 })
-            .collect(),
+        Some(filter) => values.iter().zip(filter).map(|(v, keep)| if *keep != 0.0 { *v } else { 0.0 }).collect(),
     }
 }
 
@@ -85,12 +81,7 @@ pub fn group_rows(keys: &[f64]) -> (Vec<u32>, usize) {
 }
 
 /// Sums of `values` (masked) per group, each group summed pairwise over its own rows in order.
-pub fn sums_per_group(
-    values: &[f64],
-    filter: Option<&[f64]>,
-    groups: &[u32],
-    group_count: usize,
-) -> Vec<f64> {
+pub fn sums_per_group(values: &[f64], filter: Option<&[f64]>, groups: &[u32], group_count: usize) -> Vec<f64> {
     let masked = masked(values, filter);
     let mut members: Vec<Vec<f64>> = vec![Vec::new(); group_count];
     for (value, group) in masked.iter().zip(groups) {
@@ -154,27 +145,15 @@ mod tests {
     #[test]
     fn pairwise_sum_matches_numpy_on_a_large_array() {
         // numpy: i = arange(35000.); (((i * 7919) % 10007) * 0.013 + 0.001 * i).sum() == 2889051.808
-        let values: Vec<f64> = (0..35_000)
-            .map(|i| ((i * 7919) % 10007) as f64 * 0.013 + 0.001 * i as f64)
-            .collect();
+        let values: Vec<f64> = (0..35_000).map(|i| ((i * 7919) % 10007) as f64 * 0.013 + 0.001 * i as f64).collect();
         assert_eq!(pairwise_sum(&values), 2_889_051.808);
-        assert_ne!(
-            values.iter().sum::<f64>(),
-            2_889_051.808,
-            "a left-to-right sum rounds differently"
-        );
+        assert_ne!(values.iter().sum::<f64>(), 2_889_051.808, "a left-to-right sum rounds differently");
     }
 
     #[test]
     fn ranks_are_stable_for_ties() {
-        assert_eq!(
-            rank(&[3.0, 5.0, 3.0, 0.0, 5.0], Order::Descending),
-            [3.0, 1.0, 4.0, 5.0, 2.0]
-        );
-        assert_eq!(
-            rank(&[3.0, f64::NAN, 1.0], Order::Ascending),
-            [2.0, 3.0, 1.0]
-        );
+        assert_eq!(rank(&[3.0, 5.0, 3.0, 0.0, 5.0], Order::Descending), [3.0, 1.0, 4.0, 5.0, 2.0]);
+        assert_eq!(rank(&[3.0, f64::NAN, 1.0], Order::Ascending), [2.0, 3.0, 1.0]);
     }
 
     #[test]
@@ -183,12 +162,7 @@ mod tests {
         assert_eq!(rows, [0, 1, 0, 2, 2]);
         assert_eq!(count, 3);
         assert_eq!(
-            sums_per_group(
-                &[1.0, 2.0, 3.0, 4.0, 5.0],
-                Some(&[1.0, 1.0, 0.0, 1.0, 1.0]),
-                &rows,
-                count
-            ),
+            sums_per_group(&[1.0, 2.0, 3.0, 4.0, 5.0], Some(&[1.0, 1.0, 0.0, 1.0, 1.0]), &rows, count),
             [1.0, 2.0, 9.0]
         );
     }

@@ -6,9 +6,7 @@ use dotations_diagnostics::{Diagnostic, Diagnostics};
 
 use super::distribute::{distribute, Distribution};
 use super::kernels::{Env, SlotId};
-use super::population::{
-    counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group,
-};
+use super::population::{counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group};
 use super::value::Value;
 use crate::dataset::Dataset;
 use crate::model::{Grouping, Model, Origin, Statistic};
@@ -22,18 +20,14 @@ pub struct Run {
 
 impl Run {
     pub fn slot(&self, slot: SlotId) -> &Value {
-        self.slots[slot]
-            .as_ref()
-            .expect("every planned slot is computed")
+        self.slots[slot].as_ref().expect("every planned slot is computed")
     }
 }
 
 impl Plan {
     /// Computes every step of the plan on `dataset`.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
-        let mut run = Run {
-            slots: vec![None; self.slot_count],
-        };
+        let mut run = Run { slots: vec![None; self.slot_count] };
         for step in &self.steps {
             let value = execute(step, model, dataset, &run.slots).map_err(Diagnostics::from)?;
             run.slots[step.slot()] = Some(value);
@@ -42,33 +36,15 @@ impl Plan {
     }
 }
 
-fn execute(
-    step: &Step,
-    model: &Model,
-    dataset: &Dataset,
-    slots: &[Option<Value>],
-) -> Result<Value, Diagnostic> {
+fn execute(step: &Step, model: &Model, dataset: &Dataset, slots: &[Option<Value>]) -> Result<Value, Diagnostic> {
     let person_rows = dataset.size(model.person_entity());
     Ok(match step {
-        Step::Input { var, key, .. } => Value::Column(
-            dataset
-                .input_by_key(*var, *key)
-                .expect("planned inputs exist")
-                .clone(),
-        ),
-        Step::Fill { entity, value, .. } => {
-            Value::Column(vec![*value; dataset.size(*entity)].into())
+        Step::Input { var, key, .. } => {
+            Value::Column(dataset.input_by_key(*var, *key).expect("planned inputs exist").clone())
         }
-        Step::Eval {
-            entity,
-            program,
-            truncate,
-            ..
-        } => {
-            let env = Env {
-                slots,
-                membership: dataset.membership(),
-            };
+        Step::Fill { entity, value, .. } => Value::Column(vec![*value; dataset.size(*entity)].into()),
+        Step::Eval { entity, program, truncate, .. } => {
+            let env = Env { slots, membership: dataset.membership() };
             let rows = entity.map_or(1, |e| dataset.size(e));
             let mut values = program.run(&env, rows);
             if *truncate {
@@ -80,32 +56,19 @@ fn execute(
                 Some(_) => Value::Column(values.into()),
             }
         }
-        Step::Population { op, origin, .. } => {
-            population(op, *origin, model, dataset, slots, person_rows)?
-        }
-        Step::Lookup {
-            var,
-            years,
-            columns,
-            default,
-            origin,
-            ..
-        } => {
+        Step::Population { op, origin, .. } => population(op, *origin, model, dataset, slots, person_rows)?,
+        Step::Lookup { var, years, columns, default, origin, .. } => {
             let get = |slot: SlotId| slots[slot].as_ref().expect("computed before");
             let years = get(*years);
             let mut values = Vec::with_capacity(person_rows);
             for row in 0..person_rows {
                 let year = years.at(row);
                 let from_column = columns.iter().find_map(|(column, column_years)| {
-                    (get(*column_years).at(row) == year)
-                        .then(|| dataset.column(*column).expect("planned")[row])
+                    (get(*column_years).at(row) == year).then(|| dataset.column(*column).expect("planned")[row])
                 });
                 let value = from_column
                     .or_else(|| {
-                        year.is_finite()
-                            .then(|| dataset.input(model, *var, year as i32))
-                            .flatten()
-                            .map(|c| c[row])
+                        year.is_finite().then(|| dataset.input(model, *var, year as i32)).flatten().map(|c| c[row])
                     })
                     .or(*default);
                 match value {
@@ -113,9 +76,14 @@ fn execute(
                     None => {
                         let name = &model.variables[*var].name;
                         let id = &dataset.ids(model.person_entity())[row];
-                        return Err(Diagnostic::error(format!("`{name}` for {year} is not given for {id} (row {})", row + 1))
-                            .at(model.location(*origin))
-                            .with_help(format!("give `{name}` for that year, or one of the columns that give it per row")));
+                        return Err(Diagnostic::error(format!(
+                            "`{name}` for {year} is not given for {id} (row {})",
+                            row + 1
+                        ))
+                        .at(model.location(*origin))
+                        .with_help(format!(
+                            "give `{name}` for that year, or one of the columns that give it per row"
+                        )));
                     }
                 }
             }
@@ -146,13 +114,7 @@ fn population(
 ) -> Result<Value, Diagnostic> {
     let col = |slot: SlotId| column(slots, slot, rows);
     Ok(match op {
-        PopulationStep::Sum {
-            value,
-            filter,
-            key,
-            grouping,
-            statistic,
-        } => {
+        PopulationStep::Sum { value, filter, key, grouping, statistic } => {
             let (value, filter) = (col(*value), filter.map(col));
             let filter = filter.as_deref();
             grouped(
@@ -172,16 +134,8 @@ fn population(
                 || statistic_all(&value, filter, *statistic),
             )
         }
-        PopulationStep::RatioOfSums {
-            numerator,
-            denominator,
-            filter,
-            key,
-            grouping,
-            default,
-        } => {
-            let (numerator, denominator, filter) =
-                (col(*numerator), col(*denominator), filter.map(col));
+        PopulationStep::RatioOfSums { numerator, denominator, filter, key, grouping, default } => {
+            let (numerator, denominator, filter) = (col(*numerator), col(*denominator), filter.map(col));
             let filter = filter.as_deref();
             let default = scalar(slots, *default);
             let divide = |n: f64, d: f64| if d != 0.0 { n / d } else { default };
@@ -209,15 +163,7 @@ fn population(
             Value::Column(value.iter().map(|v| v / total).collect())
         }
         PopulationStep::First { value } => Value::Scalar(scalar(slots, *value)),
-        PopulationStep::Distribute {
-            budget,
-            score,
-            previous,
-            low,
-            high,
-            unbounded,
-            point,
-        } => {
+        PopulationStep::Distribute { budget, score, previous, low, high, unbounded, point } => {
             let (score, previous, unbounded) = (col(*score), col(*previous), unbounded.map(col));
             let input = Distribution {
                 budget: scalar(slots, *budget),
@@ -233,8 +179,7 @@ fn population(
                     let id = &dataset.ids(model.person_entity())[row];
                     message = format!("{message} ({id})");
                 }
-                Diagnostic::error(format!("cannot distribute the budget: {message}"))
-                    .at(model.location(origin))
+                Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin))
             })?;
             if *point {
                 Value::Scalar(result.point)
@@ -257,9 +202,7 @@ fn grouped(
     match grouping {
         Grouping::All => Value::Scalar(all()),
         Grouping::PerGroup(entity) => {
-            let membership = dataset.membership()[entity]
-                .as_ref()
-                .expect("group membership");
+            let membership = dataset.membership()[entity].as_ref().expect("group membership");
             Value::Column(per_group(membership, dataset.size(entity)).into())
         }
         Grouping::ByKey => {

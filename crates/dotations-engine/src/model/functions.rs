@@ -15,20 +15,11 @@ struct Arguments<'x> {
 
 impl<'x> Arguments<'x> {
     fn split(arguments: &'x [Argument]) -> Self {
-        let mut split = Arguments {
-            positional: vec![],
-            keywords: vec![],
-            between: None,
-            order: None,
-        };
+        let mut split = Arguments { positional: vec![], keywords: vec![], between: None, order: None };
         for argument in arguments {
             match argument {
                 Argument::Positional(e) => split.positional.push(e),
-                Argument::Keyword {
-                    keyword,
-                    value,
-                    span,
-                } => split.keywords.push((*keyword, value, *span)),
+                Argument::Keyword { keyword, value, span } => split.keywords.push((*keyword, value, *span)),
                 Argument::Between { low, high, span } => split.between = Some((low, high, *span)),
                 Argument::Order { order, span } => split.order = Some((*order, *span)),
             }
@@ -37,10 +28,7 @@ impl<'x> Arguments<'x> {
     }
 
     fn keyword(&self, keyword: Keyword) -> Option<&'x lang::Expr> {
-        self.keywords
-            .iter()
-            .find(|(k, _, _)| *k == keyword)
-            .map(|(_, e, _)| *e)
+        self.keywords.iter().find(|(k, _, _)| *k == keyword).map(|(_, e, _)| *e)
     }
 }
 
@@ -80,42 +68,21 @@ const FUNCTIONS: &[&str] = &[
 
 fn signature(name: &str) -> Option<Signature> {
     use dotations_lang::ArgumentKeyword::*;
-    let (positional, keywords, between, order, usage): (_, &'static [Keyword], _, _, _) = match name
-    {
+    let (positional, keywords, between, order, usage): (_, &'static [Keyword], _, _, _) = match name {
         "min" | "max" => (2..=usize::MAX, &[], false, false, "min(a, b, …)"),
         "clamp" => (3..=3, &[], false, false, "clamp(x, low, high)"),
         "abs" | "floor" | "ceil" | "trunc" | "log10" => (1..=1, &[], false, false, "floor(x)"),
-        "round_half_even" | "round_half_away" => (
-            1..=2,
-            &[],
-            false,
-            false,
-            "round_half_even(x) or round_half_even(x, decimals)",
-        ),
+        "round_half_even" | "round_half_away" => {
+            (1..=2, &[], false, false, "round_half_even(x) or round_half_even(x, decimals)")
+        }
         "ratio" => (2..=2, &[Else], false, false, "ratio(a, b, else d)"),
         "year" => (1..=1, &[], false, false, "year(date)"),
         "date" => (3..=3, &[], false, false, "date(year, month, day)"),
-        "sum" | "mean" => (
-            1..=1,
-            &[Where, By, Per],
-            false,
-            false,
-            "sum(x, where condition, by key, per group)",
-        ),
-        "count" => (
-            0..=1,
-            &[Where, By, Per],
-            false,
-            false,
-            "count(where condition, by key, per group)",
-        ),
-        "ratio_of_sums" => (
-            2..=2,
-            &[Where, By, Per, Else],
-            false,
-            false,
-            "ratio_of_sums(a, b, where condition, by key, else d)",
-        ),
+        "sum" | "mean" => (1..=1, &[Where, By, Per], false, false, "sum(x, where condition, by key, per group)"),
+        "count" => (0..=1, &[Where, By, Per], false, false, "count(where condition, by key, per group)"),
+        "ratio_of_sums" => {
+            (2..=2, &[Where, By, Per, Else], false, false, "ratio_of_sums(a, b, where condition, by key, else d)")
+        }
         "rank" => (1..=1, &[], false, true, "rank(x, descending)"),
         "share" => (1..=1, &[Where], false, false, "share(x, where condition)"),
         "first" => (1..=1, &[], false, false, "first(x)"),
@@ -129,14 +96,7 @@ fn signature(name: &str) -> Option<Signature> {
         _ => return None,
     };
     let name = FUNCTIONS.iter().find(|f| **f == name).expect("listed");
-    Some(Signature {
-        name,
-        positional,
-        keywords,
-        between,
-        order,
-        usage,
-    })
+    Some(Signature { name, positional, keywords, between, order, usage })
 }
 
 pub(super) fn resolve_call(
@@ -148,14 +108,9 @@ pub(super) fn resolve_call(
 ) -> Option<TExpr> {
     let Some(signature) = signature(&function.text) else {
         let help = dotations_diagnostics::did_you_mean(&function.text, FUNCTIONS.iter().copied());
-        let diagnostic = r.report(
-            function.span,
-            format!("unknown function `{}`", function.text),
-        );
+        let diagnostic = r.report(function.span, format!("unknown function `{}`", function.text));
         diagnostic.help.extend(help);
-        diagnostic
-            .help
-            .push(format!("the functions are: {}", FUNCTIONS.join(", ")));
+        diagnostic.help.push(format!("the functions are: {}", FUNCTIONS.join(", ")));
         return None;
     };
     let args = Arguments::split(arguments);
@@ -164,8 +119,8 @@ pub(super) fn resolve_call(
     }
     let person = r.model().person_entity();
     match signature.name {
-        "min" | "max" | "clamp" | "abs" | "floor" | "ceil" | "trunc" | "log10"
-        | "round_half_even" | "round_half_away" => {
+        "min" | "max" | "clamp" | "abs" | "floor" | "ceil" | "trunc" | "log10" | "round_half_even"
+        | "round_half_away" => {
             let builtin = match signature.name {
                 "min" => Builtin::Min,
                 "max" => Builtin::Max,
@@ -209,10 +164,7 @@ pub(super) fn resolve_call(
             let value = match (statistic, args.positional.first()) {
                 (Statistic::Count, Some(condition)) => {
                     if args.keyword(Keyword::Where).is_some() {
-                        r.report(
-                            span,
-                            "`count` takes its condition either first or after `where`, not both",
-                        );
+                        r.report(span, "`count` takes its condition either first or after `where`, not both");
                         return None;
                     }
                     let condition = r.typed(condition, person, Kind::Bool, "`count`")?;
@@ -228,16 +180,9 @@ pub(super) fn resolve_call(
                 (Statistic::Count, Some(condition)) => (None, Some(condition)),
                 (_, value) => (value, filter),
             };
-            let value = value
-                .unwrap_or_else(|| r.make(Node::Const(1.0), Kind::Number, Shape::Scalar, span));
+            let value = value.unwrap_or_else(|| r.make(Node::Const(1.0), Kind::Number, Shape::Scalar, span));
             let (key, grouping) = grouping(r, &args, person)?;
-            let op = PopulationOp::Sum {
-                value,
-                filter,
-                key,
-                grouping,
-                statistic,
-            };
+            let op = PopulationOp::Sum { value, filter, key, grouping, statistic };
             population(r, op, grouping, Kind::Number, span, entity)
         }
         "ratio_of_sums" => {
@@ -245,68 +190,34 @@ pub(super) fn resolve_call(
             let denominator = r.typed(args.positional[1], person, Kind::Number, "`ratio_of_sums`");
             let filter = optional_condition(r, args.keyword(Keyword::Where), person)?;
             let Some(default) = args.keyword(Keyword::Else) else {
-                r.report(
-                    span,
-                    "`ratio_of_sums` needs the value to use when the sum of the divisor is 0",
-                )
-                .help
-                .push("add `else 0` (or another value)".into());
+                r.report(span, "`ratio_of_sums` needs the value to use when the sum of the divisor is 0")
+                    .help
+                    .push("add `else 0` (or another value)".into());
                 return None;
             };
             let default = r.typed(default, person, Kind::Number, "`else`")?;
             let (numerator, denominator) = (numerator?, denominator?);
             let (key, grouping) = grouping(r, &args, person)?;
-            let op = PopulationOp::RatioOfSums {
-                numerator,
-                denominator,
-                filter,
-                key,
-                grouping,
-                default,
-            };
+            let op = PopulationOp::RatioOfSums { numerator, denominator, filter, key, grouping, default };
             population(r, op, grouping, Kind::Number, span, entity)
         }
         "rank" => {
             let Some((order, _)) = args.order else {
-                r.report(
-                    span,
-                    "`rank` needs an order: `rank(x, descending)` ranks the largest value 1",
-                );
+                r.report(span, "`rank` needs an order: `rank(x, descending)` ranks the largest value 1");
                 return None;
             };
             let value = r.typed(args.positional[0], person, Kind::Number, "`rank`")?;
-            population(
-                r,
-                PopulationOp::Rank { value, order },
-                Grouping::ByKey,
-                Kind::Number,
-                span,
-                entity,
-            )
+            population(r, PopulationOp::Rank { value, order }, Grouping::ByKey, Kind::Number, span, entity)
         }
         "share" => {
             let value = r.typed(args.positional[0], person, Kind::Number, "`share`")?;
             let filter = optional_condition(r, args.keyword(Keyword::Where), person)?;
-            population(
-                r,
-                PopulationOp::Share { value, filter },
-                Grouping::ByKey,
-                Kind::Number,
-                span,
-                entity,
-            )
+            population(r, PopulationOp::Share { value, filter }, Grouping::ByKey, Kind::Number, span, entity)
         }
         "first" => {
             let value = r.any(args.positional[0], person)?;
             let kind = value.kind;
-            population(
-                r,
-                PopulationOp::First { value },
-                Grouping::All,
-                kind,
-                span,
-                entity,
-            )
+            population(r, PopulationOp::First { value }, Grouping::All, kind, span, entity)
         }
         "distribute" => distribute(r, &args, span, entity),
         _ => unreachable!("every listed function is handled"),
@@ -328,15 +239,9 @@ fn check_arguments(
             (a, usize::MAX) => format!("at least {a}"),
             (a, b) => format!("{a} to {b}"),
         };
-        r.report(
-            span,
-            format!(
-                "`{}` takes {expected} value(s), found {count}",
-                signature.name
-            ),
-        )
-        .help
-        .push(format!("usage: {}", signature.usage));
+        r.report(span, format!("`{}` takes {expected} value(s), found {count}", signature.name))
+            .help
+            .push(format!("usage: {}", signature.usage));
         ok = false;
     }
     for argument in all {
@@ -349,12 +254,9 @@ fn check_arguments(
             Argument::Positional(_) => None,
         };
         if let Some(what) = misplaced {
-            r.report(
-                argument.span(),
-                format!("`{}` does not take {what}", signature.name),
-            )
-            .help
-            .push(format!("usage: {}", signature.usage));
+            r.report(argument.span(), format!("`{}` does not take {what}", signature.name))
+                .help
+                .push(format!("usage: {}", signature.usage));
             ok = false;
         }
     }
@@ -369,30 +271,14 @@ fn check_arguments(
     ok
 }
 
-fn numbers(
-    r: &mut ExprResolver<'_>,
-    exprs: &[&lang::Expr],
-    entity: EntityId,
-    function: &str,
-) -> Option<Vec<TExpr>> {
+fn numbers(r: &mut ExprResolver<'_>, exprs: &[&lang::Expr], entity: EntityId, function: &str) -> Option<Vec<TExpr>> {
     let what = format!("`{function}`");
-    let resolved: Vec<Option<TExpr>> = exprs
-        .iter()
-        .map(|e| r.typed(e, entity, Kind::Number, &what))
-        .collect();
+    let resolved: Vec<Option<TExpr>> = exprs.iter().map(|e| r.typed(e, entity, Kind::Number, &what)).collect();
     resolved.into_iter().collect()
 }
 
-fn row_call(
-    r: &mut ExprResolver<'_>,
-    builtin: Builtin,
-    operands: Vec<TExpr>,
-    kind: Kind,
-    span: lang::Span,
-) -> TExpr {
-    let shape = operands
-        .iter()
-        .fold(Shape::Scalar, |shape, e| combine(shape, e.shape));
+fn row_call(r: &mut ExprResolver<'_>, builtin: Builtin, operands: Vec<TExpr>, kind: Kind, span: lang::Span) -> TExpr {
+    let shape = operands.iter().fold(Shape::Scalar, |shape, e| combine(shape, e.shape));
     r.make(Node::Call(builtin, operands), kind, shape, span)
 }
 
@@ -408,11 +294,7 @@ fn optional_condition(
 }
 
 /// `by key` or `per group` (or neither: over every row).
-fn grouping(
-    r: &mut ExprResolver<'_>,
-    args: &Arguments<'_>,
-    person: EntityId,
-) -> Option<(Option<TExpr>, Grouping)> {
+fn grouping(r: &mut ExprResolver<'_>, args: &Arguments<'_>, person: EntityId) -> Option<(Option<TExpr>, Grouping)> {
     match (args.keyword(Keyword::By), args.keyword(Keyword::Per)) {
         (Some(_), Some(per)) => {
             r.report(per.span, "`by` and `per` cannot be combined");
@@ -421,10 +303,7 @@ fn grouping(
         (Some(by), None) => {
             let key = r.any(by, person)?;
             if matches!(key.kind, Kind::Date | Kind::Text) {
-                r.report(
-                    by.span,
-                    "`by` groups rows by a number, a boolean or an enumeration value",
-                );
+                r.report(by.span, "`by` groups rows by a number, a boolean or an enumeration value");
                 return None;
             }
             Some((Some(key), Grouping::ByKey))
@@ -441,13 +320,8 @@ fn grouping(
                     Some((None, Grouping::PerGroup(group)))
                 }
                 _ => {
-                    let groups: Vec<String> = r
-                        .model()
-                        .entities
-                        .iter()
-                        .filter(|e| e.is_group())
-                        .map(|e| e.name.clone())
-                        .collect();
+                    let groups: Vec<String> =
+                        r.model().entities.iter().filter(|e| e.is_group()).map(|e| e.name.clone()).collect();
                     r.report(per.span, "`per` names a group entity")
                         .help
                         .push(format!("the groups are: {}", groups.join(", ")));
@@ -477,19 +351,10 @@ fn population(
     r.place(expr, entity, span)
 }
 
-fn distribute(
-    r: &mut ExprResolver<'_>,
-    args: &Arguments<'_>,
-    span: lang::Span,
-    entity: EntityId,
-) -> Option<TExpr> {
+fn distribute(r: &mut ExprResolver<'_>, args: &Arguments<'_>, span: lang::Span, entity: EntityId) -> Option<TExpr> {
     let person = r.model().person_entity();
     let mut missing = Vec::new();
-    for (keyword, name) in [
-        (Keyword::Budget, "budget"),
-        (Keyword::Score, "score"),
-        (Keyword::Previous, "previous"),
-    ] {
+    for (keyword, name) in [(Keyword::Budget, "budget"), (Keyword::Score, "score"), (Keyword::Previous, "previous")] {
         if args.keyword(keyword).is_none() {
             missing.push(name);
         }
@@ -505,18 +370,8 @@ fn distribute(
     }
     let budget_written = args.keyword(Keyword::Budget).expect("checked");
     let budget = r.typed(budget_written, person, Kind::Number, "`budget`");
-    let score = r.typed(
-        args.keyword(Keyword::Score).expect("checked"),
-        person,
-        Kind::Number,
-        "`score`",
-    );
-    let previous = r.typed(
-        args.keyword(Keyword::Previous).expect("checked"),
-        person,
-        Kind::Number,
-        "`previous`",
-    );
+    let score = r.typed(args.keyword(Keyword::Score).expect("checked"), person, Kind::Number, "`score`");
+    let previous = r.typed(args.keyword(Keyword::Previous).expect("checked"), person, Kind::Number, "`previous`");
     let (low, high, _) = args.between.expect("checked");
     let low_written = low;
     let low = r.typed(low, person, Kind::Number, "`between`");
@@ -524,36 +379,15 @@ fn distribute(
     let unbounded = optional_condition(r, args.keyword(Keyword::Unbounded), person)?;
     let (budget, score, previous, low, high) = (budget?, score?, previous?, low?, high?);
     if budget.shape != Shape::Scalar {
-        r.report(
-            budget_written.span,
-            "the budget of a distribution is one amount for the whole run",
-        )
-        .help
-        .push("a national amount stored per commune can be read with first(x)".into());
+        r.report(budget_written.span, "the budget of a distribution is one amount for the whole run")
+            .help
+            .push("a national amount stored per commune can be read with first(x)".into());
         return None;
     }
     if low.shape != Shape::Scalar || high.shape != Shape::Scalar {
-        r.report(
-            low_written.span,
-            "the bounds of a distribution are ratios for the whole run (e.g. parameters)",
-        );
+        r.report(low_written.span, "the bounds of a distribution are ratios for the whole run (e.g. parameters)");
         return None;
     }
-    let distribution = Distribution {
-        budget,
-        score,
-        previous,
-        low,
-        high,
-        unbounded,
-        point: false,
-    };
-    population(
-        r,
-        PopulationOp::Distribute(Box::new(distribution)),
-        Grouping::ByKey,
-        Kind::Number,
-        span,
-        entity,
-    )
+    let distribution = Distribution { budget, score, previous, low, high, unbounded, point: false };
+    population(r, PopulationOp::Distribute(Box::new(distribution)), Grouping::ByKey, Kind::Number, span, entity)
 }

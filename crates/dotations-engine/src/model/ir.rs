@@ -165,13 +165,7 @@ pub enum Grouping {
 #[derive(Debug, Clone)]
 pub enum PopulationOp {
     /// `sum(x, where c, by g, per e)`; `count` sums 1; `mean` divides by the count.
-    Sum {
-        value: TExpr,
-        filter: Option<TExpr>,
-        key: Option<TExpr>,
-        grouping: Grouping,
-        statistic: Statistic,
-    },
+    Sum { value: TExpr, filter: Option<TExpr>, key: Option<TExpr>, grouping: Grouping, statistic: Statistic },
     /// `ratio_of_sums(a, b, where c, by g, else d)`: Σa / Σb, `d` where Σb is 0.
     RatioOfSums {
         numerator: TExpr,
@@ -216,9 +210,7 @@ impl TExpr {
         match &self.node {
             Node::Const(_) | Node::Year | Node::Param { .. } | Node::Local(_) => {}
             Node::Scale { argument, .. } => f(argument),
-            Node::Var {
-                period, otherwise, ..
-            } => {
+            Node::Var { period, otherwise, .. } => {
                 if let VarPeriod::PerRow(e) = period {
                     f(e);
                 }
@@ -238,20 +230,11 @@ impl TExpr {
             }
             Node::Call(_, args) => args.iter().for_each(f),
             Node::Population(op) => match op.as_ref() {
-                PopulationOp::Sum {
-                    value, filter, key, ..
-                } => {
+                PopulationOp::Sum { value, filter, key, .. } => {
                     f(value);
                     filter.iter().chain(key).for_each(f);
                 }
-                PopulationOp::RatioOfSums {
-                    numerator,
-                    denominator,
-                    filter,
-                    key,
-                    default,
-                    ..
-                } => {
+                PopulationOp::RatioOfSums { numerator, denominator, filter, key, default, .. } => {
                     f(numerator);
                     f(denominator);
                     filter.iter().chain(key).for_each(&mut f);

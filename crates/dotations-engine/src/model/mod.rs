@@ -58,11 +58,7 @@ impl Variable {
         if self.end.is_some_and(|end| instant > end) {
             return None;
         }
-        self.formulas
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, f)| f.start.is_none_or(|start| start <= instant))
+        self.formulas.iter().enumerate().rev().find(|(_, f)| f.start.is_none_or(|start| start <= instant))
     }
 }
 
@@ -102,10 +98,7 @@ pub struct Model {
 
 impl Model {
     /// Parses, resolves and checks rule files against a parameter tree.
-    pub fn compile(
-        sources: Vec<SourceText>,
-        parameters: ParameterTree,
-    ) -> Result<Model, Diagnostics> {
+    pub fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Result<Model, Diagnostics> {
         resolve::compile(sources, parameters)
     }
 
@@ -118,9 +111,7 @@ impl Model {
     }
 
     pub fn entity_id(&self, name: &str) -> Option<EntityId> {
-        self.entities
-            .iter()
-            .position(|e| e.name == name || e.plural == name)
+        self.entities.iter().position(|e| e.name == name || e.plural == name)
     }
 
     /// The person entity: the one whose rows are communes.
@@ -140,12 +131,8 @@ impl Model {
 
     /// An error about an unknown variable name, with a did-you-mean.
     pub fn unknown_variable(&self, name: &str) -> Diagnostic {
-        Diagnostic::error(format!("unknown variable `{name}`")).with_help_opt(
-            dotations_diagnostics::did_you_mean(
-                name,
-                self.variables.iter().map(|v| v.name.as_str()),
-            ),
-        )
+        Diagnostic::error(format!("unknown variable `{name}`"))
+            .with_help_opt(dotations_diagnostics::did_you_mean(name, self.variables.iter().map(|v| v.name.as_str())))
     }
 
     /// Formats a run-time value of a variable for output (CSV, JSON, messages).
@@ -160,12 +147,10 @@ pub fn format_value(model: &Model, value_type: ValueType, value: f64) -> String 
     match value_type {
         ValueType::Integer if value.is_finite() => format!("{}", value as i64),
         ValueType::Boolean => if value != 0.0 { "1" } else { "0" }.to_string(),
-        ValueType::Date => days_to_date(value)
-            .map_or_else(|| "NaN".to_string(), |d| d.format("%Y-%m-%d").to_string()),
-        ValueType::Enum(e) => model.enums[e]
-            .items
-            .get(value as usize)
-            .map_or_else(|| format!("{value}"), |item| item.name.clone()),
+        ValueType::Date => days_to_date(value).map_or_else(|| "NaN".to_string(), |d| d.format("%Y-%m-%d").to_string()),
+        ValueType::Enum(e) => {
+            model.enums[e].items.get(value as usize).map_or_else(|| format!("{value}"), |item| item.name.clone())
+        }
         _ => format_number(value),
     }
 }

@@ -20,17 +20,9 @@ struct Declarations {
     columns: Vec<(FileId, lang::ColumnDecl)>,
 }
 
-pub(super) fn compile(
-    sources: Vec<SourceText>,
-    parameters: ParameterTree,
-) -> Result<Model, Diagnostics> {
+pub(super) fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Result<Model, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
-    let mut declarations = Declarations {
-        entities: vec![],
-        enums: vec![],
-        variables: vec![],
-        columns: vec![],
-    };
+    let mut declarations = Declarations { entities: vec![], enums: vec![], variables: vec![], columns: vec![] };
     for (file, source) in sources.iter().enumerate() {
         let parsed = lang::parse(source);
         diagnostics.extend(parsed.diagnostics);
@@ -52,10 +44,7 @@ pub(super) fn compile(
         sources,
         variable_names: HashMap::new(),
     };
-    let mut cx = Checker {
-        model: &mut model,
-        diagnostics: &mut diagnostics,
-    };
+    let mut cx = Checker { model: &mut model, diagnostics: &mut diagnostics };
     cx.entities(&declarations.entities);
     if cx.model.entities.is_empty() {
         // Without entities nothing else can be checked meaningfully.
@@ -87,58 +76,42 @@ impl Checker<'_> {
 
     fn error_at(&mut self, file: FileId, span: lang::Span, message: String) -> &mut Diagnostic {
         let location = self.model.sources[file].location(span.start, span.len());
-        self.diagnostics
-            .push(Diagnostic::error(message).at(location));
+        self.diagnostics.push(Diagnostic::error(message).at(location));
         self.diagnostics.0.last_mut().expect("just pushed")
     }
 
     fn entities(&mut self, decls: &[(FileId, lang::EntityDecl)]) {
         // The person entity first: groups refer to it and it gets index 0.
-        let mut ordered: Vec<&(FileId, lang::EntityDecl)> =
-            decls.iter().filter(|(_, d)| d.members.is_none()).collect();
+        let mut ordered: Vec<&(FileId, lang::EntityDecl)> = decls.iter().filter(|(_, d)| d.members.is_none()).collect();
         if ordered.len() > 1 {
             let (file, extra) = ordered[1];
             self.error_at(*file, extra.name.span, format!("a second person entity `{}` is declared", extra.name.text))
                 .help
-                .push("the engine has one person entity (the commune); declare others as `group NAME of commune`".into());
+                .push(
+                    "the engine has one person entity (the commune); declare others as `group NAME of commune`".into(),
+                );
         }
         ordered.truncate(1);
         ordered.extend(decls.iter().filter(|(_, d)| d.members.is_some()));
         for (file, decl) in ordered {
             let name = &decl.name.text;
             if self.model.entities.iter().any(|e| &e.name == name) {
-                self.error_at(
-                    *file,
-                    decl.name.span,
-                    format!("entity `{name}` is declared twice"),
-                );
+                self.error_at(*file, decl.name.span, format!("entity `{name}` is declared twice"));
                 continue;
             }
             let members = match &decl.members {
                 None => None,
-                Some(member) => match self
-                    .model
-                    .entities
-                    .iter()
-                    .position(|e| e.name == member.text && !e.is_group())
-                {
+                Some(member) => match self.model.entities.iter().position(|e| e.name == member.text && !e.is_group()) {
                     Some(id) => Some(id),
                     None => {
-                        self.error_at(
-                            *file,
-                            member.span,
-                            format!("unknown person entity `{}`", member.text),
-                        );
+                        self.error_at(*file, member.span, format!("unknown person entity `{}`", member.text));
                         continue;
                     }
                 },
             };
             self.model.entities.push(Entity {
                 name: name.clone(),
-                plural: decl
-                    .plural
-                    .as_ref()
-                    .map_or_else(|| format!("{name}s"), |p| p.text.clone()),
+                plural: decl.plural.as_ref().map_or_else(|| format!("{name}s"), |p| p.text.clone()),
                 label: decl.label.clone(),
                 documentation: decl.documentation.clone(),
                 members,
@@ -150,26 +123,15 @@ impl Checker<'_> {
     fn enums(&mut self, decls: &[(FileId, lang::EnumDecl)]) {
         for (file, decl) in decls {
             if self.model.enums.iter().any(|e| e.name == decl.name.text) {
-                self.error_at(
-                    *file,
-                    decl.name.span,
-                    format!("enumeration `{}` is declared twice", decl.name.text),
-                );
+                self.error_at(*file, decl.name.span, format!("enumeration `{}` is declared twice", decl.name.text));
                 continue;
             }
             let mut items: Vec<EnumItem> = Vec::new();
             for item in &decl.items {
                 if items.iter().any(|i| i.name == item.name.text) {
-                    self.error_at(
-                        *file,
-                        item.name.span,
-                        format!("item `{}` appears twice", item.name.text),
-                    );
+                    self.error_at(*file, item.name.span, format!("item `{}` appears twice", item.name.text));
                 } else {
-                    items.push(EnumItem {
-                        name: item.name.text.clone(),
-                        label: item.label.clone(),
-                    });
+                    items.push(EnumItem { name: item.name.text.clone(), label: item.label.clone() });
                 }
             }
             self.model.enums.push(EnumType {
@@ -183,27 +145,17 @@ impl Checker<'_> {
 
     /// Declares every variable (so formulas can refer to any of them, in any file), and returns,
     /// per declaration, the index of the declared variable if it was accepted.
-    fn variable_signatures(
-        &mut self,
-        decls: &[(FileId, lang::VariableDecl)],
-    ) -> Vec<Option<VarId>> {
-        decls
-            .iter()
-            .map(|(file, decl)| self.variable_signature(*file, decl))
-            .collect()
+    fn variable_signatures(&mut self, decls: &[(FileId, lang::VariableDecl)]) -> Vec<Option<VarId>> {
+        decls.iter().map(|(file, decl)| self.variable_signature(*file, decl)).collect()
     }
 
     fn variable_signature(&mut self, file: FileId, decl: &lang::VariableDecl) -> Option<VarId> {
         let name = &decl.name.text;
         if let Some(&first) = self.model.variable_names.get(name) {
             let first = self.model.location(self.model.variables[first].origin);
-            self.error_at(
-                file,
-                decl.name.span,
-                format!("variable `{name}` is declared twice"),
-            )
-            .notes
-            .push(format!("first declared at {first}"));
+            self.error_at(file, decl.name.span, format!("variable `{name}` is declared twice"))
+                .notes
+                .push(format!("first declared at {first}"));
             return None;
         }
         let entity = match self.model.entity_id(&decl.entity.text) {
@@ -213,13 +165,9 @@ impl Checker<'_> {
                     &decl.entity.text,
                     self.model.entities.iter().map(|e| e.name.as_str()),
                 );
-                self.error_at(
-                    file,
-                    decl.entity.span,
-                    format!("unknown entity `{}`", decl.entity.text),
-                )
-                .help
-                .extend(help);
+                self.error_at(file, decl.entity.span, format!("unknown entity `{}`", decl.entity.text))
+                    .help
+                    .extend(help);
                 return None;
             }
         };
@@ -230,25 +178,16 @@ impl Checker<'_> {
             TypeName::Boolean => ValueType::Boolean,
             TypeName::Date => ValueType::Date,
             TypeName::Text => ValueType::Text,
-            TypeName::Enum(enum_name) => match self
-                .model
-                .enums
-                .iter()
-                .position(|e| e.name == enum_name.text)
-            {
+            TypeName::Enum(enum_name) => match self.model.enums.iter().position(|e| e.name == enum_name.text) {
                 Some(id) => ValueType::Enum(id),
                 None => {
                     let help = dotations_diagnostics::did_you_mean(
                         &enum_name.text,
                         self.model.enums.iter().map(|e| e.name.as_str()),
                     );
-                    self.error_at(
-                        file,
-                        enum_name.span,
-                        format!("unknown enumeration `{}`", enum_name.text),
-                    )
-                    .help
-                    .extend(help);
+                    self.error_at(file, enum_name.span, format!("unknown enumeration `{}`", enum_name.text))
+                        .help
+                        .extend(help);
                     return None;
                 }
             },
@@ -264,10 +203,7 @@ impl Checker<'_> {
             references: decl
                 .references
                 .iter()
-                .map(|r| LegalReference {
-                    title: r.title.clone(),
-                    url: r.url.clone(),
-                })
+                .map(|r| LegalReference { title: r.title.clone(), url: r.url.clone() })
                 .collect(),
             unit: decl.unit.clone(),
             documentation: decl.documentation.clone(),
@@ -282,12 +218,7 @@ impl Checker<'_> {
 
     /// The default as a run-time value; without `default`, OpenFisca's: 0, false, 1970-01-01,
     /// the first item of an enumeration.
-    fn default_value(
-        &mut self,
-        file: FileId,
-        decl: &lang::VariableDecl,
-        value_type: ValueType,
-    ) -> Option<f64> {
+    fn default_value(&mut self, file: FileId, decl: &lang::VariableDecl, value_type: ValueType) -> Option<f64> {
         let Some((literal, span)) = &decl.default else {
             return Some(0.0);
         };
@@ -314,10 +245,7 @@ impl Checker<'_> {
             _ => None,
         };
         if value.is_none() {
-            let message = format!(
-                "the default value does not fit the type `{}`",
-                value_type.name()
-            );
+            let message = format!("the default value does not fit the type `{}`", value_type.name());
             self.error_at(file, *span, message);
         }
         value
@@ -343,13 +271,9 @@ impl Checker<'_> {
     fn formula_dates_are_valid(&mut self, file: FileId, decl: &lang::VariableDecl) -> bool {
         if decl.period == PeriodKind::Eternal {
             let span = decl.formulas[0].span;
-            self.error_at(
-                file,
-                span,
-                format!("`{}` is eternal: it cannot have a formula", decl.name.text),
-            )
-            .help
-            .push("declare it `yearly` if its value is computed".into());
+            self.error_at(file, span, format!("`{}` is eternal: it cannot have a formula", decl.name.text))
+                .help
+                .push("declare it `yearly` if its value is computed".into());
             return false;
         }
         if decl.formulas.len() > 1 {
@@ -386,18 +310,14 @@ impl Checker<'_> {
         let mut ok = true;
         for binding in &formula.bindings {
             if self.model.variable_names.contains_key(&binding.name.text) {
-                self.error_at(
-                    file,
-                    binding.name.span,
-                    format!("`{}` is already a variable", binding.name.text),
-                )
-                .help
-                .push("give the `let` another name".into());
+                self.error_at(file, binding.name.span, format!("`{}` is already a variable", binding.name.text))
+                    .help
+                    .push("give the `let` another name".into());
                 ok = false;
                 continue;
             }
-            let resolved = ExprResolver::new(self.model, self.diagnostics, file, &scope)
-                .resolve(&binding.value, entity);
+            let resolved =
+                ExprResolver::new(self.model, self.diagnostics, file, &scope).resolve(&binding.value, entity);
             match resolved {
                 Some(expr) => {
                     scope.push(&binding.name.text, expr.kind, expr.shape);
@@ -406,18 +326,12 @@ impl Checker<'_> {
                 None => ok = false,
             }
         }
-        let expr = ExprResolver::new(self.model, self.diagnostics, file, &scope)
-            .resolve(&formula.expr, entity);
+        let expr = ExprResolver::new(self.model, self.diagnostics, file, &scope).resolve(&formula.expr, entity);
         let expr = expr.filter(|_| ok)?;
         if !self.result_fits(file, &formula.expr, &expr, var, expected) {
             return None;
         }
-        Some(Formula {
-            start: formula.start,
-            bindings,
-            expr,
-            origin: Self::origin(file, formula.span),
-        })
+        Some(Formula { start: formula.start, bindings, expr, origin: Self::origin(file, formula.span) })
     }
 
     /// The formula's value must have the variable's type and be defined per row of its entity.
@@ -432,11 +346,7 @@ impl Checker<'_> {
         let variable = &self.model.variables[var];
         if expected == ValueType::Text {
             let name = variable.name.clone();
-            self.error_at(
-                file,
-                written.span,
-                format!("`{name}` is a text variable: text cannot be computed"),
-            );
+            self.error_at(file, written.span, format!("`{name}` is a text variable: text cannot be computed"));
             return false;
         }
         if expr.kind != expected.kind() {
@@ -453,9 +363,7 @@ impl Checker<'_> {
             if entity != variable.entity {
                 let message = format!(
                     "this formula gives a value per {}, but `{}` is a variable of {}",
-                    self.model.entities[entity].name,
-                    variable.name,
-                    self.model.entities[variable.entity].name
+                    self.model.entities[entity].name, variable.name, self.model.entities[variable.entity].name
                 );
                 self.error_at(file, written.span, message)
                     .help
@@ -472,21 +380,17 @@ impl Checker<'_> {
                 self.error_at(
                     *file,
                     decl.target.span,
-                    "a column gives a variable at a period: write `variable[year expression]`"
-                        .into(),
+                    "a column gives a variable at a period: write `variable[year expression]`".into(),
                 );
                 continue;
             };
-            let (Some(var), [_], Some(at)) = (
-                self.model.variable_id(&reference.dotted()),
-                &reference.path[..],
-                &reference.at,
-            ) else {
+            let (Some(var), [_], Some(at)) =
+                (self.model.variable_id(&reference.dotted()), &reference.path[..], &reference.at)
+            else {
                 self.error_at(
                     *file,
                     decl.target.span,
-                    "a column gives a variable at a period: write `variable[year expression]`"
-                        .into(),
+                    "a column gives a variable at a period: write `variable[year expression]`".into(),
                 );
                 continue;
             };
@@ -496,26 +400,17 @@ impl Checker<'_> {
                 self.error_at(
                     *file,
                     decl.name.span,
-                    format!(
-                        "`{}` is already the name of a variable or column",
-                        decl.name.text
-                    ),
+                    format!("`{}` is already the name of a variable or column", decl.name.text),
                 );
                 continue;
             }
             let entity = self.model.variables[var].entity;
             let scope = Scope::default();
-            let Some(year) =
-                ExprResolver::new(self.model, self.diagnostics, *file, &scope).resolve(at, entity)
-            else {
+            let Some(year) = ExprResolver::new(self.model, self.diagnostics, *file, &scope).resolve(at, entity) else {
                 continue;
             };
             if year.kind != Kind::Number {
-                self.error_at(
-                    *file,
-                    at.span,
-                    "the period of a column is a year (a number)".into(),
-                );
+                self.error_at(*file, at.span, "the period of a column is a year (a number)".into());
                 continue;
             }
             self.model.columns.push(InputColumn {

@@ -176,13 +176,7 @@ mod tests {
 
     #[test]
     fn years_of_day_counts() {
-        for (y, m, d) in [
-            (1, 1, 1),
-            (1969, 12, 31),
-            (1970, 1, 1),
-            (2024, 2, 29),
-            (2025, 12, 31),
-        ] {
+        for (y, m, d) in [(1, 1, 1), (1969, 12, 31), (1970, 1, 1), (2024, 2, 29), (2025, 12, 31)] {
             let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
             let days = date_to_days(date);
             assert_eq!(year_of_days(days), y as f64, "{date}");

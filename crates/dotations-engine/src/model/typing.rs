@@ -23,12 +23,7 @@ impl Scope {
     }
 
     fn get(&self, name: &str) -> Option<(usize, Kind, Shape)> {
-        self.locals
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, l)| l.0 == name)
-            .map(|(i, l)| (i, l.1, l.2))
+        self.locals.iter().enumerate().rev().find(|(_, l)| l.0 == name).map(|(i, l)| (i, l.1, l.2))
     }
 }
 
@@ -59,92 +54,50 @@ pub(super) struct ExprResolver<'a> {
 type Resolved = Option<TExpr>;
 
 impl<'a> ExprResolver<'a> {
-    pub(super) fn new(
-        model: &'a Model,
-        diagnostics: &'a mut Diagnostics,
-        file: FileId,
-        scope: &'a Scope,
-    ) -> Self {
-        ExprResolver {
-            model,
-            diagnostics,
-            file,
-            scope,
-        }
+    pub(super) fn new(model: &'a Model, diagnostics: &'a mut Diagnostics, file: FileId, scope: &'a Scope) -> Self {
+        ExprResolver { model, diagnostics, file, scope }
     }
 
     fn origin(&self, span: lang::Span) -> Origin {
-        Origin {
-            file: self.file,
-            span,
-        }
+        Origin { file: self.file, span }
     }
 
     fn error(&mut self, span: lang::Span, message: impl Into<String>) -> &mut Diagnostic {
         let location = self.model.sources[self.file].location(span.start, span.len());
-        self.diagnostics
-            .push(Diagnostic::error(message).at(location));
+        self.diagnostics.push(Diagnostic::error(message).at(location));
         self.diagnostics.0.last_mut().expect("just pushed")
     }
 
     fn expr(&self, node: Node, kind: Kind, shape: Shape, span: lang::Span) -> TExpr {
-        TExpr {
-            node,
-            kind,
-            shape,
-            origin: self.origin(span),
-        }
+        TExpr { node, kind, shape, origin: self.origin(span) }
     }
 
     /// Resolves `expr` as written in a formula whose rows are those of `entity`.
     pub(super) fn resolve(&mut self, expr: &lang::Expr, entity: EntityId) -> Resolved {
         let span = expr.span;
         match &expr.kind {
-            ExprKind::Number { value, .. } => {
-                Some(self.expr(Node::Const(*value), Kind::Number, Shape::Scalar, span))
+            ExprKind::Number { value, .. } => Some(self.expr(Node::Const(*value), Kind::Number, Shape::Scalar, span)),
+            ExprKind::Boolean(b) => {
+                Some(self.expr(Node::Const(f64::from(u8::from(*b))), Kind::Bool, Shape::Scalar, span))
             }
-            ExprKind::Boolean(b) => Some(self.expr(
-                Node::Const(f64::from(u8::from(*b))),
-                Kind::Bool,
-                Shape::Scalar,
-                span,
-            )),
-            ExprKind::Date(d) => Some(self.expr(
-                Node::Const(date_to_days(*d)),
-                Kind::Date,
-                Shape::Scalar,
-                span,
-            )),
+            ExprKind::Date(d) => Some(self.expr(Node::Const(date_to_days(*d)), Kind::Date, Shape::Scalar, span)),
             ExprKind::Text(_) => {
                 self.error(span, "text values cannot be used in formulas");
                 None
             }
             ExprKind::Year => Some(self.expr(Node::Year, Kind::Number, Shape::Scalar, span)),
             ExprKind::Reference(reference) => self.reference(reference, span, entity),
-            ExprKind::Call {
-                function,
-                arguments,
-            } => self.call(function, arguments, span, entity),
+            ExprKind::Call { function, arguments } => self.call(function, arguments, span, entity),
             ExprKind::Field { target, field } => self.field(target, field, span, entity),
             ExprKind::Negate(operand) => {
                 let operand = self.operand(operand, entity, Kind::Number, "`-`")?;
                 let shape = operand.shape;
-                Some(self.expr(
-                    Node::Unary(UnaryOp::Negate, Box::new(operand)),
-                    Kind::Number,
-                    shape,
-                    span,
-                ))
+                Some(self.expr(Node::Unary(UnaryOp::Negate, Box::new(operand)), Kind::Number, shape, span))
             }
             ExprKind::Not(operand) => {
                 let operand = self.operand(operand, entity, Kind::Bool, "`not`")?;
                 let shape = operand.shape;
-                Some(self.expr(
-                    Node::Unary(UnaryOp::Not, Box::new(operand)),
-                    Kind::Bool,
-                    shape,
-                    span,
-                ))
+                Some(self.expr(Node::Unary(UnaryOp::Not, Box::new(operand)), Kind::Bool, shape, span))
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span, entity),
             ExprKind::Compare { first, rest } => self.comparison(first, rest, span, entity),
@@ -174,60 +127,32 @@ impl<'a> ExprResolver<'a> {
                 }
                 result
             }
-            ExprKind::If {
-                condition,
-                then,
-                otherwise,
-            } => {
+            ExprKind::If { condition, then, otherwise } => {
                 let condition = self.operand(condition, entity, Kind::Bool, "`if`");
                 let then = self.resolve(then, entity);
                 let otherwise_expr = self.resolve(otherwise, entity);
                 let (condition, then, otherwise_value) = (condition?, then?, otherwise_expr?);
                 if then.kind != otherwise_value.kind {
-                    let (a, b) = (
-                        kind_name(self.model, then.kind),
-                        kind_name(self.model, otherwise_value.kind),
-                    );
-                    self.error(
-                        otherwise.span,
-                        format!("`then` gives {a} but `else` gives {b}"),
-                    );
+                    let (a, b) = (kind_name(self.model, then.kind), kind_name(self.model, otherwise_value.kind));
+                    self.error(otherwise.span, format!("`then` gives {a} but `else` gives {b}"));
                     return None;
                 }
                 let shape = combine(combine(condition.shape, then.shape), otherwise_value.shape);
                 let kind = then.kind;
-                let node = Node::If(
-                    Box::new(condition),
-                    Box::new(then),
-                    Box::new(otherwise_value),
-                );
+                let node = Node::If(Box::new(condition), Box::new(then), Box::new(otherwise_value));
                 Some(self.expr(node, kind, shape, span))
             }
         }
     }
 
     /// Resolves an operand that must be of `kind`.
-    fn operand(
-        &mut self,
-        expr: &lang::Expr,
-        entity: EntityId,
-        kind: Kind,
-        operator: &str,
-    ) -> Resolved {
+    fn operand(&mut self, expr: &lang::Expr, entity: EntityId, kind: Kind, operator: &str) -> Resolved {
         let resolved = self.resolve(expr, entity)?;
         if resolved.kind != kind {
-            let (expected, found) = (
-                kind_name(self.model, kind),
-                kind_name(self.model, resolved.kind),
-            );
-            let diagnostic = self.error(
-                expr.span,
-                format!("{operator} expects {expected}, found {found}"),
-            );
+            let (expected, found) = (kind_name(self.model, kind), kind_name(self.model, resolved.kind));
+            let diagnostic = self.error(expr.span, format!("{operator} expects {expected}, found {found}"));
             if kind == Kind::Number && resolved.kind == Kind::Bool {
-                diagnostic.help.push(
-                    "write `if CONDITION then 1 else 0` to turn a condition into a number".into(),
-                );
+                diagnostic.help.push("write `if CONDITION then 1 else 0` to turn a condition into a number".into());
             }
             return None;
         }
@@ -240,10 +165,7 @@ impl<'a> ExprResolver<'a> {
             Kind::Enum(e) => Some((resolved, e)),
             other => {
                 let found = kind_name(self.model, other);
-                self.error(
-                    expr.span,
-                    format!("`is` and `in` test an enumeration value, found {found}"),
-                );
+                self.error(expr.span, format!("`is` and `in` test an enumeration value, found {found}"));
                 None
             }
         }
@@ -254,8 +176,7 @@ impl<'a> ExprResolver<'a> {
         match enum_type.index_of(&item.text) {
             Some(index) => Some(index),
             None => {
-                let help =
-                    did_you_mean(&item.text, enum_type.items.iter().map(|i| i.name.as_str()));
+                let help = did_you_mean(&item.text, enum_type.items.iter().map(|i| i.name.as_str()));
                 let message = format!("`{}` is not an item of `{}`", item.text, enum_type.name);
                 self.error(item.span, message).help.extend(help);
                 None
@@ -266,12 +187,7 @@ impl<'a> ExprResolver<'a> {
     fn equals_item(&self, target: TExpr, index: usize, span: lang::Span) -> TExpr {
         let shape = target.shape;
         let item = self.expr(Node::Const(index as f64), target.kind, Shape::Scalar, span);
-        self.expr(
-            Node::Binary(BinaryOp::Eq, Box::new(target), Box::new(item)),
-            Kind::Bool,
-            shape,
-            span,
-        )
+        self.expr(Node::Binary(BinaryOp::Eq, Box::new(target), Box::new(item)), Kind::Bool, shape, span)
     }
 
     fn binary(
@@ -294,12 +210,7 @@ impl<'a> ExprResolver<'a> {
         let b = self.operand(rhs, entity, kind, symbol);
         let (a, b) = (a?, b?);
         let shape = combine(a.shape, b.shape);
-        Some(self.expr(
-            Node::Binary(op, Box::new(a), Box::new(b)),
-            kind,
-            shape,
-            span,
-        ))
+        Some(self.expr(Node::Binary(op, Box::new(a), Box::new(b)), kind, shape, span))
     }
 
     fn comparison(
@@ -327,15 +238,9 @@ impl<'a> ExprResolver<'a> {
                     Kind::Text => false,
                 };
             if !comparable {
-                let (a, b) = (
-                    kind_name(self.model, left.kind),
-                    kind_name(self.model, right.kind),
-                );
+                let (a, b) = (kind_name(self.model, left.kind), kind_name(self.model, right.kind));
                 let span = left_written.span.to(right_written.span);
-                self.error(
-                    span,
-                    format!("cannot compare {a} with {b} using `{}`", op.symbol()),
-                );
+                self.error(span, format!("cannot compare {a} with {b} using `{}`", op.symbol()));
                 return None;
             }
             let op = match op {
@@ -347,46 +252,26 @@ impl<'a> ExprResolver<'a> {
                 lang::CompareOp::Ne => BinaryOp::Ne,
             };
             let shape = combine(left.shape, right.shape);
-            let test = self.expr(
-                Node::Binary(op, Box::new(left.clone()), Box::new(right.clone())),
-                Kind::Bool,
-                shape,
-                span,
-            );
+            let test =
+                self.expr(Node::Binary(op, Box::new(left.clone()), Box::new(right.clone())), Kind::Bool, shape, span);
             result = Some(match result {
                 None => test,
                 Some(previous) => {
                     let shape = combine(previous.shape, test.shape);
-                    self.expr(
-                        Node::Binary(BinaryOp::And, Box::new(previous), Box::new(test)),
-                        Kind::Bool,
-                        shape,
-                        span,
-                    )
+                    self.expr(Node::Binary(BinaryOp::And, Box::new(previous), Box::new(test)), Kind::Bool, shape, span)
                 }
             });
         }
         result
     }
 
-    fn reference(
-        &mut self,
-        reference: &lang::ReferenceExpr,
-        span: lang::Span,
-        entity: EntityId,
-    ) -> Resolved {
+    fn reference(&mut self, reference: &lang::ReferenceExpr, span: lang::Span, entity: EntityId) -> Resolved {
         let name = reference.dotted();
         let path_span = reference.path_span();
         if reference.path.len() == 1 {
             if let Some((index, kind, shape)) = self.scope.get(&name) {
-                if reference.at.is_some()
-                    || reference.otherwise.is_some()
-                    || reference.scale_argument.is_some()
-                {
-                    self.error(
-                        span,
-                        format!("`{name}` is a `let` name: it has no other period"),
-                    );
+                if reference.at.is_some() || reference.otherwise.is_some() || reference.scale_argument.is_some() {
+                    self.error(span, format!("`{name}` is a `let` name: it has no other period"));
                     return None;
                 }
                 return Some(self.expr(Node::Local(index), kind, shape, span));
@@ -399,21 +284,14 @@ impl<'a> ExprResolver<'a> {
             Some(entry) => self.parameter(&name, entry, reference, span, entity),
             None if reference.path.len() == 1 => {
                 let candidates = self.model.variables.iter().map(|v| v.name.as_str());
-                let help = did_you_mean(
-                    &name,
-                    candidates.chain(self.scope.locals.iter().map(|l| l.0.as_str())),
-                );
-                self.error(path_span, format!("unknown variable `{name}`"))
-                    .help
-                    .extend(help);
+                let help = did_you_mean(&name, candidates.chain(self.scope.locals.iter().map(|l| l.0.as_str())));
+                self.error(path_span, format!("unknown variable `{name}`")).help.extend(help);
                 None
             }
             None => {
                 let paths = self.model.parameters.paths();
                 let help = did_you_mean(&name, paths.iter().copied());
-                self.error(path_span, format!("unknown parameter `{name}`"))
-                    .help
-                    .extend(help);
+                self.error(path_span, format!("unknown parameter `{name}`")).help.extend(help);
                 None
             }
         }
@@ -429,22 +307,13 @@ impl<'a> ExprResolver<'a> {
         let variable = &self.model.variables[var];
         let (kind, var_entity) = (variable.value_type.kind(), variable.entity);
         if kind == Kind::Text {
-            self.error(
-                span,
-                format!(
-                    "`{}` is a text variable: text cannot be used in formulas",
-                    variable.name
-                ),
-            );
+            self.error(span, format!("`{}` is a text variable: text cannot be used in formulas", variable.name));
             return None;
         }
         if let Some(argument) = &reference.scale_argument {
             self.error(
                 argument.span,
-                format!(
-                    "`{}` is a variable, not a scale: it cannot be applied to a value",
-                    variable.name
-                ),
+                format!("`{}` is a variable, not a scale: it cannot be applied to a value", variable.name),
             );
             return None;
         }
@@ -458,29 +327,14 @@ impl<'a> ExprResolver<'a> {
                 let written = fallback;
                 let fallback = self.resolve(fallback, entity)?;
                 if fallback.kind != kind {
-                    let (a, b) = (
-                        kind_name(self.model, kind),
-                        kind_name(self.model, fallback.kind),
-                    );
-                    self.error(
-                        written.span,
-                        format!("the variable is {a} but `otherwise` gives {b}"),
-                    );
+                    let (a, b) = (kind_name(self.model, kind), kind_name(self.model, fallback.kind));
+                    self.error(written.span, format!("the variable is {a} but `otherwise` gives {b}"));
                     return None;
                 }
                 Some(Box::new(fallback))
             }
         };
-        let read = self.expr(
-            Node::Var {
-                var,
-                period,
-                otherwise,
-            },
-            kind,
-            Shape::Rows(var_entity),
-            span,
-        );
+        let read = self.expr(Node::Var { var, period, otherwise }, kind, Shape::Rows(var_entity), span);
         self.in_context(read, entity, span)
     }
 
@@ -496,19 +350,13 @@ impl<'a> ExprResolver<'a> {
         if self.model.entities[from].members == Some(entity) {
             let kind = expr.kind;
             return Some(self.expr(
-                Node::Project {
-                    group: from,
-                    value: Box::new(expr),
-                },
+                Node::Project { group: from, value: Box::new(expr) },
                 kind,
                 Shape::Rows(entity),
                 span,
             ));
         }
-        let (from_name, to_name) = (
-            &self.model.entities[from].name,
-            &self.model.entities[entity].name,
-        );
+        let (from_name, to_name) = (&self.model.entities[from].name, &self.model.entities[entity].name);
         let message = format!("this is a value per {from_name}, read in a formula of {to_name}");
         let help = if self.model.entities[entity].members == Some(from) {
             format!("aggregate it: sum(…, per {to_name}) for each {to_name}, or sum(…) over every {from_name}")
@@ -532,7 +380,10 @@ impl<'a> ExprResolver<'a> {
         let year = self.resolve(at, entity)?;
         if year.kind != Kind::Number {
             let found = kind_name(self.model, year.kind);
-            self.error(at.span, format!("the period of a variable is a year (N-1, 2019, or a number per row), found {found}"));
+            self.error(
+                at.span,
+                format!("the period of a variable is a year (N-1, 2019, or a number per row), found {found}"),
+            );
             return None;
         }
         Some(VarPeriod::PerRow(Box::new(year)))
@@ -548,7 +399,10 @@ impl<'a> ExprResolver<'a> {
     ) -> Resolved {
         let path_span = reference.path_span();
         if reference.otherwise.is_some() {
-            self.error(span, "`otherwise` applies to variables that may not be given; a parameter always has its values");
+            self.error(
+                span,
+                "`otherwise` applies to variables that may not be given; a parameter always has its values",
+            );
             return None;
         }
         let at = match &reference.at {
@@ -565,67 +419,51 @@ impl<'a> ExprResolver<'a> {
                     .filter(|p| p.starts_with(path) && p[path.len()..].starts_with('.'))
                     .take(5)
                     .collect();
-                self.error(
-                    path_span,
-                    format!("`{path}` is a group of parameters, not a value"),
-                )
-                .help
-                .push(format!(
-                    "use one of its parameters, e.g. {}",
-                    children.join(", ")
-                ));
+                self.error(path_span, format!("`{path}` is a group of parameters, not a value"))
+                    .help
+                    .push(format!("use one of its parameters, e.g. {}", children.join(", ")));
                 None
             }
             Entry::Scale(_) => {
                 let Some(argument) = &reference.scale_argument else {
-                    self.error(path_span, format!("`{path}` is a scale: apply it to a value, e.g. `{path}(population_dgf)`"));
+                    self.error(
+                        path_span,
+                        format!("`{path}` is a scale: apply it to a value, e.g. `{path}(population_dgf)`"),
+                    );
                     return None;
                 };
                 let written = argument;
                 let argument = self.resolve(argument, entity)?;
                 if argument.kind != Kind::Number {
                     let found = kind_name(self.model, argument.kind);
-                    self.error(
-                        written.span,
-                        format!("a scale applies to a number, found {found}"),
-                    );
+                    self.error(written.span, format!("a scale applies to a number, found {found}"));
                     return None;
                 }
                 let shape = argument.shape;
-                let node = Node::Scale {
-                    path: path.to_string(),
-                    at,
-                    argument: Box::new(argument),
-                };
+                let node = Node::Scale { path: path.to_string(), at, argument: Box::new(argument) };
                 Some(self.expr(node, Kind::Number, shape, span))
             }
             Entry::Parameter(parameter) => {
                 if let Some(argument) = &reference.scale_argument {
-                    self.error(argument.span, format!("`{path}` is a single value, not a scale: it cannot be applied to a value"));
+                    self.error(
+                        argument.span,
+                        format!("`{path}` is a single value, not a scale: it cannot be applied to a value"),
+                    );
                     return None;
                 }
-                let is_bool = parameter
-                    .values
-                    .iter()
-                    .any(|v| matches!(v.value, Some(dotations_params::ParamValue::Bool(_))));
-                let is_text = parameter
-                    .values
-                    .iter()
-                    .any(|v| matches!(v.value, Some(dotations_params::ParamValue::Text(_))));
+                let is_bool =
+                    parameter.values.iter().any(|v| matches!(v.value, Some(dotations_params::ParamValue::Bool(_))));
+                let is_text =
+                    parameter.values.iter().any(|v| matches!(v.value, Some(dotations_params::ParamValue::Text(_))));
                 if is_text {
-                    self.error(path_span, format!("`{path}` holds text: only number and boolean parameters can be used in formulas"));
+                    self.error(
+                        path_span,
+                        format!("`{path}` holds text: only number and boolean parameters can be used in formulas"),
+                    );
                     return None;
                 }
                 let kind = if is_bool { Kind::Bool } else { Kind::Number };
-                Some(self.expr(
-                    Node::Param {
-                        path: path.to_string(),
-                        at,
-                    },
-                    kind,
-                    Shape::Scalar,
-                    span,
-                ))
+                Some(self.expr(Node::Param { path: path.to_string(), at }, kind, Shape::Scalar, span))
             }
         }
     }
@@ -635,9 +473,7 @@ impl<'a> ExprResolver<'a> {
             return Some(ParamDate::Offset(offset));
         }
         match &at.kind {
-            ExprKind::Number { value, .. }
-                if value.fract() == 0.0 && (1.0..=9999.0).contains(value) =>
-            {
+            ExprKind::Number { value, .. } if value.fract() == 0.0 && (1.0..=9999.0).contains(value) => {
                 Some(ParamDate::Year(*value as i32))
             }
             ExprKind::Date(date) => Some(ParamDate::Date(*date)),
@@ -650,20 +486,12 @@ impl<'a> ExprResolver<'a> {
         }
     }
 
-    fn field(
-        &mut self,
-        target: &lang::Expr,
-        field: &lang::Name,
-        span: lang::Span,
-        entity: EntityId,
-    ) -> Resolved {
+    fn field(&mut self, target: &lang::Expr, field: &lang::Name, span: lang::Span, entity: EntityId) -> Resolved {
         let is_distribution = matches!(&target.kind, ExprKind::Call { function, .. } if function.text == "distribute");
         if field.text != "point" || !is_distribution {
             self.error(field.span, format!("unknown field `.{}`", field.text))
                 .help
-                .push(
-                    "the only field is `.point`, the point value found by `distribute(…)`".into(),
-                );
+                .push("the only field is `.point`, the point value found by `distribute(…)`".into());
             return None;
         }
         // The point value is national: resolve the distribution over the communes whatever the
@@ -680,13 +508,7 @@ impl<'a> ExprResolver<'a> {
         Some(resolved)
     }
 
-    fn call(
-        &mut self,
-        function: &lang::Name,
-        arguments: &[Argument],
-        span: lang::Span,
-        entity: EntityId,
-    ) -> Resolved {
+    fn call(&mut self, function: &lang::Name, arguments: &[Argument], span: lang::Span, entity: EntityId) -> Resolved {
         super::functions::resolve_call(self, function, arguments, span, entity)
     }
 
@@ -696,21 +518,11 @@ impl<'a> ExprResolver<'a> {
         self.model
     }
 
-    pub(super) fn report(
-        &mut self,
-        span: lang::Span,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    pub(super) fn report(&mut self, span: lang::Span, message: impl Into<String>) -> &mut Diagnostic {
         self.error(span, message)
     }
 
-    pub(super) fn typed(
-        &mut self,
-        expr: &lang::Expr,
-        entity: EntityId,
-        kind: Kind,
-        what: &str,
-    ) -> Resolved {
+    pub(super) fn typed(&mut self, expr: &lang::Expr, entity: EntityId, kind: Kind, what: &str) -> Resolved {
         self.operand(expr, entity, kind, what)
     }
 

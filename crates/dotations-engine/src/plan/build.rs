@@ -22,13 +22,7 @@ pub fn build(
         model,
         dataset,
         missing,
-        plan: Plan {
-            year,
-            steps: Vec::new(),
-            slot_count: 0,
-            nodes: Vec::new(),
-            index: HashMap::new(),
-        },
+        plan: Plan { year, steps: Vec::new(), slot_count: 0, nodes: Vec::new(), index: HashMap::new() },
         stack: Vec::new(),
         diagnostics: Diagnostics::new(),
         missing_inputs: Vec::new(),
@@ -37,9 +31,7 @@ pub fn build(
         builder.node(var, year, None);
     }
     builder.report_missing_inputs();
-    let Builder {
-        plan, diagnostics, ..
-    } = builder;
+    let Builder { plan, diagnostics, .. } = builder;
     diagnostics.into_result(plan)
 }
 
@@ -83,25 +75,13 @@ impl Builder<'_> {
 
     fn add_node(&mut self, var: VarId, year: i32, source: Source) -> usize {
         let slot = self.new_slot();
-        self.plan.nodes.push(PlannedNode {
-            var,
-            year,
-            slot,
-            source,
-            parameters: Vec::new(),
-            reads: Vec::new(),
-        });
+        self.plan.nodes.push(PlannedNode { var, year, slot, source, parameters: Vec::new(), reads: Vec::new() });
         self.plan.nodes.len() - 1
     }
 
     /// Plans `var` for `year` and returns its node. `fallback` is the `otherwise` expression of
     /// the reading formula, used when the variable is not given as an input.
-    pub(super) fn node(
-        &mut self,
-        var: VarId,
-        year: i32,
-        fallback: Option<(&TExpr, &FormulaScope)>,
-    ) -> usize {
+    pub(super) fn node(&mut self, var: VarId, year: i32, fallback: Option<(&TExpr, &FormulaScope)>) -> usize {
         let model = self.model;
         let key = Dataset::key(model, var, year);
         if fallback.is_none() {
@@ -122,20 +102,11 @@ impl Builder<'_> {
             let program = self.lower(expr, scope);
             let slot = self.plan.nodes[index].slot;
             let entity = variable.entity;
-            self.push(Step::Eval {
-                slot,
-                entity: Some(entity),
-                program,
-                truncate: false,
-            });
+            self.push(Step::Eval { slot, entity: Some(entity), program, truncate: false });
             return index;
         }
         let Some((formula_index, _)) = variable.formula_for(year) else {
-            let reason = if variable.is_computed() {
-                DefaultReason::NoFormula
-            } else {
-                DefaultReason::NotGiven
-            };
+            let reason = if variable.is_computed() { DefaultReason::NoFormula } else { DefaultReason::NotGiven };
             if reason == DefaultReason::NotGiven && self.missing == MissingInputs::Error {
                 let needed_by = self.stack.last().copied();
                 self.missing_inputs.push((var, year, needed_by));
@@ -148,10 +119,7 @@ impl Builder<'_> {
         }
         if self.stack.contains(&(var, year)) {
             // Cycles within a year are reported when the model compiles; this is a safety net.
-            self.diagnostics.push(Diagnostic::error(format!(
-                "`{}` depends on itself for {year}",
-                variable.name
-            )));
+            self.diagnostics.push(Diagnostic::error(format!("`{}` depends on itself for {year}", variable.name)));
             return self.default_node(var, year, DefaultReason::NoFormula);
         }
         self.stack.push((var, year));
@@ -169,11 +137,7 @@ impl Builder<'_> {
         let index = self.add_node(var, year, Source::Default(reason));
         let variable = &self.model.variables[var];
         let slot = self.plan.nodes[index].slot;
-        self.push(Step::Fill {
-            slot,
-            entity: variable.entity,
-            value: variable.default,
-        });
+        self.push(Step::Fill { slot, entity: variable.entity, value: variable.default });
         index
     }
 
@@ -197,11 +161,7 @@ impl Builder<'_> {
         let index = self.add_node(var, year, Source::Formula(formula_index));
         let variable = &self.model.variables[var];
         let formula = &variable.formulas[formula_index];
-        let mut scope = FormulaScope {
-            node: index,
-            year,
-            locals: Vec::new(),
-        };
+        let mut scope = FormulaScope { node: index, year, locals: Vec::new() };
         for binding in &formula.bindings {
             let program = self.lower(binding, &scope);
             let slot = self.materialize(program, binding.shape);
@@ -210,12 +170,7 @@ impl Builder<'_> {
         let program = self.lower(&formula.expr, &scope);
         let slot = self.plan.nodes[index].slot;
         let truncate = variable.value_type == crate::model::ValueType::Integer;
-        self.push(Step::Eval {
-            slot,
-            entity: Some(variable.entity),
-            program,
-            truncate,
-        });
+        self.push(Step::Eval { slot, entity: Some(variable.entity), program, truncate });
         index
     }
 
@@ -229,12 +184,7 @@ impl Builder<'_> {
             crate::model::Shape::Rows(entity) => Some(entity),
         };
         let slot = self.new_slot();
-        self.push(Step::Eval {
-            slot,
-            entity,
-            program,
-            truncate: false,
-        })
+        self.push(Step::Eval { slot, entity, program, truncate: false })
     }
 
     /// Reads a parameter for a formula, recording the read; reports a missing value.
@@ -252,12 +202,7 @@ impl Builder<'_> {
         };
         match value {
             Some(value) => {
-                let read = ParameterRead {
-                    path: path.to_string(),
-                    date,
-                    value: Some(value),
-                    origin,
-                };
+                let read = ParameterRead { path: path.to_string(), date, value: Some(value), origin };
                 self.plan.nodes[scope.node].parameters.push(read);
             }
             None => self.parameter_missing(path, date, scope, origin),
@@ -300,14 +245,11 @@ impl Builder<'_> {
             } else {
                 format!("{name} for {year}")
             };
-            let mut diagnostic =
-                Diagnostic::error(format!("input `{name}` for {year} is needed but not given"))
-                    .with_help(format!("add the column `{column}` to the input"));
+            let mut diagnostic = Diagnostic::error(format!("input `{name}` for {year} is needed but not given"))
+                .with_help(format!("add the column `{column}` to the input"));
             if let Some((by, by_year)) = needed_by {
-                diagnostic = diagnostic.with_note(format!(
-                    "needed by `{}` for {by_year}",
-                    self.model.variables[by].name
-                ));
+                diagnostic =
+                    diagnostic.with_note(format!("needed by `{}` for {by_year}", self.model.variables[by].name));
             }
             self.diagnostics.push(diagnostic);
         }

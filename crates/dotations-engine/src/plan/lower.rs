@@ -24,37 +24,26 @@ impl Builder<'_> {
             Node::Scale { path, at, argument } => {
                 let date = parameter_date(*at, scope.year);
                 let argument = self.lower(argument, scope);
-                let Some(dotations_params::Entry::Scale(scale)) = self.model.parameters.get(path)
-                else {
+                let Some(dotations_params::Entry::Scale(scale)) = self.model.parameters.get(path) else {
                     unreachable!("checked when the model compiled")
                 };
                 let table = Arc::new(ScaleTable::new(path.clone(), scale.at(date)));
-                let read = ParameterRead {
-                    path: path.clone(),
-                    date,
-                    value: None,
-                    origin: expr.origin,
-                };
+                let read = ParameterRead { path: path.clone(), date, value: None, origin: expr.origin };
                 self.plan.nodes[scope.node].parameters.push(read);
                 match argument {
                     Program::Const(x) => Program::Const(table.calc(x)),
                     argument => Program::Scale(table, Box::new(argument)),
                 }
             }
-            Node::Var {
-                var,
-                period,
-                otherwise,
-            } => self.lower_variable(*var, period, otherwise.as_deref(), expr, scope),
+            Node::Var { var, period, otherwise } => {
+                self.lower_variable(*var, period, otherwise.as_deref(), expr, scope)
+            }
             Node::Local(index) => Program::Slot(scope.locals[*index]),
             Node::Project { group, value } => match self.lower(value, scope) {
                 Program::Const(v) => Program::Const(v),
                 program => {
                     let slot = self.materialize(program, value.shape);
-                    Program::Gather {
-                        slot,
-                        group: *group,
-                    }
+                    Program::Gather { slot, group: *group }
                 }
             },
             Node::Unary(op, operand) => match self.lower(operand, scope) {
@@ -77,10 +66,8 @@ impl Builder<'_> {
             Node::Call(builtin, args) => {
                 let args: Vec<Program> = args.iter().map(|a| self.lower(a, scope)).collect();
                 if args.iter().all(Program::is_const) {
-                    let values: Vec<f64> = args
-                        .iter()
-                        .map(|a| if let Program::Const(v) = a { *v } else { 0.0 })
-                        .collect();
+                    let values: Vec<f64> =
+                        args.iter().map(|a| if let Program::Const(v) = a { *v } else { 0.0 }).collect();
                     Program::Const(call_scalar(*builtin, &values))
                 } else {
                     Program::Call(*builtin, args)
@@ -89,11 +76,7 @@ impl Builder<'_> {
             Node::Population(op) => {
                 let step = self.population(op, scope);
                 let slot = self.new_slot();
-                self.push(Step::Population {
-                    slot,
-                    op: step,
-                    origin: expr.origin,
-                });
+                self.push(Step::Population { slot, op: step, origin: expr.origin });
                 Program::Slot(slot)
             }
         }
@@ -131,17 +114,9 @@ impl Builder<'_> {
                 columns.push((index, self.materialize(program, column.year.shape)));
             }
         }
-        let default =
-            (self.missing() == MissingInputs::Default).then_some(model.variables[var].default);
+        let default = (self.missing() == MissingInputs::Default).then_some(model.variables[var].default);
         let slot = self.new_slot();
-        Program::Slot(self.push(Step::Lookup {
-            slot,
-            var,
-            years,
-            columns,
-            default,
-            origin: expr.origin,
-        }))
+        Program::Slot(self.push(Step::Lookup { slot, var, years, columns, default, origin: expr.origin }))
     }
 
     /// Computes a population operator's operands into slots.
@@ -154,45 +129,28 @@ impl Builder<'_> {
             }
         };
         match op {
-            PopulationOp::Sum {
-                value,
-                filter,
-                key,
-                grouping,
-                statistic,
-            } => PopulationStep::Sum {
+            PopulationOp::Sum { value, filter, key, grouping, statistic } => PopulationStep::Sum {
                 value: operand(self, value),
                 filter: filter.as_ref().map(|f| operand(self, f)),
                 key: key.as_ref().map(|k| operand(self, k)),
                 grouping: *grouping,
                 statistic: *statistic,
             },
-            PopulationOp::RatioOfSums {
-                numerator,
-                denominator,
-                filter,
-                key,
-                grouping,
-                default,
-            } => PopulationStep::RatioOfSums {
-                numerator: operand(self, numerator),
-                denominator: operand(self, denominator),
-                filter: filter.as_ref().map(|f| operand(self, f)),
-                key: key.as_ref().map(|k| operand(self, k)),
-                grouping: *grouping,
-                default: operand(self, default),
-            },
-            PopulationOp::Rank { value, order } => PopulationStep::Rank {
-                value: operand(self, value),
-                order: *order,
-            },
-            PopulationOp::Share { value, filter } => PopulationStep::Share {
-                value: operand(self, value),
-                filter: filter.as_ref().map(|f| operand(self, f)),
-            },
-            PopulationOp::First { value } => PopulationStep::First {
-                value: operand(self, value),
-            },
+            PopulationOp::RatioOfSums { numerator, denominator, filter, key, grouping, default } => {
+                PopulationStep::RatioOfSums {
+                    numerator: operand(self, numerator),
+                    denominator: operand(self, denominator),
+                    filter: filter.as_ref().map(|f| operand(self, f)),
+                    key: key.as_ref().map(|k| operand(self, k)),
+                    grouping: *grouping,
+                    default: operand(self, default),
+                }
+            }
+            PopulationOp::Rank { value, order } => PopulationStep::Rank { value: operand(self, value), order: *order },
+            PopulationOp::Share { value, filter } => {
+                PopulationStep::Share { value: operand(self, value), filter: filter.as_ref().map(|f| operand(self, f)) }
+            }
+            PopulationOp::First { value } => PopulationStep::First { value: operand(self, value) },
             PopulationOp::Distribute(d) => PopulationStep::Distribute {
                 budget: operand(self, &d.budget),
                 score: operand(self, &d.score),

@@ -9,24 +9,10 @@ use crate::metadata::{read_metadata, Metadata};
 use crate::model::{DatedValue, ParamValue, Parameter, ParameterNode};
 use crate::yaml::{self, classify, looks_like_date, parse_date, Locator, Scalar};
 
-const PARAMETER_KEYS: [&str; 6] = [
-    "description",
-    "documentation",
-    "metadata",
-    "reference",
-    "unit",
-    "values",
-];
+const PARAMETER_KEYS: [&str; 6] = ["description", "documentation", "metadata", "reference", "unit", "values"];
 const VALUE_KEYS: [&str; 4] = ["metadata", "reference", "unit", "value"];
 /// Keys whose near-misses in a node are reported: OpenFisca would load `vaules:` as a child.
-const RESERVED_KEYS: [&str; 6] = [
-    "brackets",
-    "description",
-    "documentation",
-    "metadata",
-    "reference",
-    "values",
-];
+const RESERVED_KEYS: [&str; 6] = ["brackets", "description", "documentation", "metadata", "reference", "values"];
 
 /// Reads the content of one file.
 pub(super) struct FileLoader<'a> {
@@ -41,10 +27,8 @@ impl FileLoader<'_> {
     pub(super) fn child(&mut self, path: &str, node: &Node, location: Location) {
         let Some(mapping) = node.as_mapping() else {
             self.errors.push(
-                Diagnostic::error(format!(
-                    "`{path}` must be a mapping: a node, a parameter or a scale"
-                ))
-                .at(self.locator.node(node)),
+                Diagnostic::error(format!("`{path}` must be a mapping: a node, a parameter or a scale"))
+                    .at(self.locator.node(node)),
             );
             return;
         };
@@ -52,16 +36,11 @@ impl FileLoader<'_> {
             self.errors.push(
                 Diagnostic::error(format!("`{path}` is empty"))
                     .at(location)
-                    .with_help(
-                        "a parameter needs `values`, a scale `brackets`, a node at least one child",
-                    ),
+                    .with_help("a parameter needs `values`, a scale `brackets`, a node at least one child"),
             );
-        } else if mapping.get_node("values").is_some()
-            || mapping.keys().any(|k| looks_like_date(k.as_str()))
-        {
+        } else if mapping.get_node("values").is_some() || mapping.keys().any(|k| looks_like_date(k.as_str())) {
             if let Some(parameter) = self.parameter(path, mapping, location, false) {
-                self.items
-                    .push((path.to_string(), Item::Parameter(parameter)));
+                self.items.push((path.to_string(), Item::Parameter(parameter)));
             }
         } else if let Some(brackets) = mapping.get_node("brackets") {
             if let Some(scale) = self.scale(path, mapping, brackets, location) {
@@ -90,13 +69,10 @@ impl FileLoader<'_> {
             }
             let here = self.locator.scalar(key);
             if let Some(problem) = name_problem(name) {
-                self.errors
-                    .push(Diagnostic::error(format!("the name `{name}` {problem}")).at(here));
+                self.errors.push(Diagnostic::error(format!("the name `{name}` {problem}")).at(here));
                 continue;
             }
-            let near_miss = RESERVED_KEYS
-                .iter()
-                .find(|reserved| strsim::osa_distance(name, reserved) <= 1);
+            let near_miss = RESERVED_KEYS.iter().find(|reserved| strsim::osa_distance(name, reserved) <= 1);
             if let Some(reserved) = near_miss {
                 self.errors.push(
                     Diagnostic::error(format!("unexpected key `{name}` in `{path}`"))
@@ -111,9 +87,7 @@ impl FileLoader<'_> {
                     Diagnostic::error(format!("unexpected key `{name}` in `{path}`"))
                         .at(here)
                         .with_help_opt(did_you_mean(name, COMMON_KEYS.iter().copied()))
-                        .with_note(
-                            "a child of a node is a node, a parameter or a scale, each a mapping",
-                        ),
+                        .with_note("a child of a node is a node, a parameter or a scale, each a mapping"),
                 );
                 continue;
             }
@@ -122,17 +96,10 @@ impl FileLoader<'_> {
     }
 
     /// `description`, `documentation` and `metadata` (with the older `unit` and `reference`).
-    pub(super) fn common(
-        &mut self,
-        mapping: &MarkedMappingNode,
-    ) -> (Option<String>, Option<String>, Metadata) {
+    pub(super) fn common(&mut self, mapping: &MarkedMappingNode) -> (Option<String>, Option<String>, Metadata) {
         let mut text = |key: &str| {
             let node = mapping.get_node(key)?;
-            self.locator
-                .text(node, &format!("`{key}`"))
-                .map_err(|e| self.errors.push(e))
-                .ok()
-                .flatten()
+            self.locator.text(node, &format!("`{key}`")).map_err(|e| self.errors.push(e)).ok().flatten()
         };
         let description = text("description");
         let documentation = text("documentation");
@@ -141,17 +108,13 @@ impl FileLoader<'_> {
     }
 
     fn metadata(&mut self, mapping: &MarkedMappingNode) -> Metadata {
-        let mut pairs: Vec<(&MarkedScalarNode, &Node)> = mapping
-            .iter()
-            .filter(|(key, _)| matches!(key.as_str(), "unit" | "reference"))
-            .collect();
+        let mut pairs: Vec<(&MarkedScalarNode, &Node)> =
+            mapping.iter().filter(|(key, _)| matches!(key.as_str(), "unit" | "reference")).collect();
         if let Some((key, value)) = mapping.iter().find(|(key, _)| key.as_str() == "metadata") {
             match value {
                 Node::Mapping(inner) => pairs.extend(inner.iter()),
                 Node::Scalar(scalar) if scalar.may_coerce() && yaml::is_null(scalar.as_str()) => {}
-                _ => self.errors.push(
-                    Diagnostic::error("`metadata` must be a mapping").at(self.locator.scalar(key)),
-                ),
+                _ => self.errors.push(Diagnostic::error("`metadata` must be a mapping").at(self.locator.scalar(key))),
             }
         }
         read_metadata(&self.locator, pairs, &mut self.errors)
@@ -169,20 +132,15 @@ impl FileLoader<'_> {
         let what = format!("parameter `{path}`");
         let (description, documentation, metadata, values) = match mapping.get_node("values") {
             Some(values) => {
-                self.errors
-                    .extend(self.locator.unknown_keys(mapping, &PARAMETER_KEYS, &what));
+                self.errors.extend(self.locator.unknown_keys(mapping, &PARAMETER_KEYS, &what));
                 let (description, documentation, metadata) = self.common(mapping);
                 let values = match values.as_mapping() {
-                    Some(values) if !values.is_empty() => {
-                        self.dated_values(path, values.iter(), numbers_only)
-                    }
+                    Some(values) if !values.is_empty() => self.dated_values(path, values.iter(), numbers_only),
                     _ => {
                         self.errors.push(
-                            Diagnostic::error(format!(
-                                "`values` of `{path}` must be a mapping from dates to values"
-                            ))
-                            .at(self.locator.node(values))
-                            .with_help("e.g. `values: {2019-01-01: {value: 0.5}}`"),
+                            Diagnostic::error(format!("`values` of `{path}` must be a mapping from dates to values"))
+                                .at(self.locator.node(values))
+                                .with_help("e.g. `values: {2019-01-01: {value: 0.5}}`"),
                         );
                         return None;
                     }
@@ -190,39 +148,19 @@ impl FileLoader<'_> {
                 (description, documentation, metadata, values)
             }
             None => {
-                for (key, _) in mapping
-                    .iter()
-                    .filter(|(key, _)| !looks_like_date(key.as_str()))
-                {
+                for (key, _) in mapping.iter().filter(|(key, _)| !looks_like_date(key.as_str())) {
                     self.errors.push(
                         Diagnostic::error(format!("unexpected key `{}` in {what}", key.as_str()))
                             .at(self.locator.scalar(key))
-                            .with_help_opt(did_you_mean(
-                                key.as_str(),
-                                PARAMETER_KEYS.iter().copied(),
-                            ))
+                            .with_help_opt(did_you_mean(key.as_str(), PARAMETER_KEYS.iter().copied()))
                             .with_note("a parameter written without `values:` holds only dates"),
                     );
                 }
-                let dated = mapping
-                    .iter()
-                    .filter(|(key, _)| looks_like_date(key.as_str()));
-                (
-                    None,
-                    None,
-                    Metadata::default(),
-                    self.dated_values(path, dated, numbers_only),
-                )
+                let dated = mapping.iter().filter(|(key, _)| looks_like_date(key.as_str()));
+                (None, None, Metadata::default(), self.dated_values(path, dated, numbers_only))
             }
         };
-        Some(Parameter {
-            path: path.to_string(),
-            description,
-            documentation,
-            metadata,
-            values,
-            location,
-        })
+        Some(Parameter { path: path.to_string(), description, documentation, metadata, values, location })
     }
 
     fn dated_values<'n>(
@@ -237,12 +175,9 @@ impl FileLoader<'_> {
                 let error = if looks_like_date(key.as_str()) {
                     self.locator.bad_date(key)
                 } else {
-                    Diagnostic::error(format!(
-                        "unexpected key `{}` in the values of `{path}`",
-                        key.as_str()
-                    ))
-                    .at(self.locator.scalar(key))
-                    .with_help("the keys of `values` are dates written YYYY-MM-DD")
+                    Diagnostic::error(format!("unexpected key `{}` in the values of `{path}`", key.as_str()))
+                        .at(self.locator.scalar(key))
+                        .with_help("the keys of `values` are dates written YYYY-MM-DD")
                 };
                 self.errors.push(error);
                 continue;
@@ -265,9 +200,7 @@ impl FileLoader<'_> {
         numbers_only: bool,
     ) -> Option<DatedValue> {
         let (value_node, metadata) = match entry {
-            Node::Scalar(scalar) if scalar.may_coerce() && scalar.as_str() == "expected" => {
-                return None
-            }
+            Node::Scalar(scalar) if scalar.may_coerce() && scalar.as_str() == "expected" => return None,
             Node::Scalar(_) => (entry, Metadata::default()),
             Node::Mapping(mapping) => {
                 if mapping.get_node("expected").is_some_and(is_truthy) {
@@ -316,20 +249,11 @@ impl FileLoader<'_> {
             Ok(Scalar::Bool(b)) => Some(ParamValue::Bool(b)),
             Ok(Scalar::Text(text)) => Some(ParamValue::Text(text.to_string())),
             Err(error) => {
-                self.errors.push(
-                    Diagnostic::error(error.message)
-                        .at(location)
-                        .with_help_opt(error.help),
-                );
+                self.errors.push(Diagnostic::error(error.message).at(location).with_help_opt(error.help));
                 return None;
             }
         };
-        Some(DatedValue {
-            start,
-            value,
-            location,
-            metadata,
-        })
+        Some(DatedValue { start, value, location, metadata })
     }
 }
 

@@ -20,13 +20,7 @@ use file::FileLoader;
 
 /// Keys every node, parameter and scale may carry (`unit` and `reference` are OpenFisca's older
 /// spelling of the metadata keys of the same names).
-const COMMON_KEYS: [&str; 5] = [
-    "description",
-    "documentation",
-    "metadata",
-    "reference",
-    "unit",
-];
+const COMMON_KEYS: [&str; 5] = ["description", "documentation", "metadata", "reference", "unit"];
 
 /// A named thing of the tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,29 +41,16 @@ impl Item {
 }
 
 /// Builds the items of a tree from `(relative path, text)` files; non-YAML files are skipped.
-pub(crate) fn build(
-    mut files: Vec<(String, String)>,
-    root_label: &str,
-) -> Result<BTreeMap<String, Item>, Diagnostics> {
+pub(crate) fn build(mut files: Vec<(String, String)>, root_label: &str) -> Result<BTreeMap<String, Item>, Diagnostics> {
     files.sort();
     let mut builder = Builder::default();
-    builder
-        .items
-        .insert(String::new(), Item::Node(empty_node(String::new(), None)));
+    builder.items.insert(String::new(), Item::Node(empty_node(String::new(), None)));
     for (relative, text) in files {
         let relative = relative.replace('\\', "/");
-        let label = if root_label.is_empty() {
-            relative.clone()
-        } else {
-            format!("{root_label}/{relative}")
-        };
+        let label = if root_label.is_empty() { relative.clone() } else { format!("{root_label}/{relative}") };
         builder.file(&relative, SourceText::new(label, text));
     }
-    let Builder {
-        mut items,
-        diagnostics,
-        ..
-    } = builder;
+    let Builder { mut items, diagnostics, .. } = builder;
     let paths: Vec<String> = items.keys().filter(|p| !p.is_empty()).cloned().collect();
     for path in paths {
         let (parent, name) = path.rsplit_once('.').unwrap_or(("", &path));
@@ -135,20 +116,12 @@ impl Builder {
             return;
         }
         let file_start = Location::new(source.path(), 1, 1);
-        let directories: Vec<&str> = directory
-            .split('/')
-            .filter(|part| !part.is_empty())
-            .collect();
-        if let Some((part, problem)) = directories
-            .iter()
-            .chain([&stem])
-            .find_map(|part| name_problem(part).map(|problem| (part, problem)))
+        let directories: Vec<&str> = directory.split('/').filter(|part| !part.is_empty()).collect();
+        if let Some((part, problem)) =
+            directories.iter().chain([&stem]).find_map(|part| name_problem(part).map(|problem| (part, problem)))
         {
             self.diagnostics.push(
-                Diagnostic::error(format!(
-                    "the name `{part}` in the path `{relative}` {problem}"
-                ))
-                .at(file_start),
+                Diagnostic::error(format!("the name `{part}` in the path `{relative}` {problem}")).at(file_start),
             );
             return;
         }
@@ -163,19 +136,13 @@ impl Builder {
             Ok(root) => root,
             Err(error) => return self.diagnostics.push(error),
         };
-        let mut loader = FileLoader {
-            locator: Locator { source: &source },
-            errors: Vec::new(),
-            items: Vec::new(),
-        };
+        let mut loader = FileLoader { locator: Locator { source: &source }, errors: Vec::new(), items: Vec::new() };
         if stem == "index" {
             self.index(&node_path, &root, &mut loader);
         } else {
             let path = join(&node_path, stem);
             match self.items.get(&path) {
-                Some(existing) => self
-                    .diagnostics
-                    .push(defined_twice(&path, file_start, existing)),
+                Some(existing) => self.diagnostics.push(defined_twice(&path, file_start, existing)),
                 None => loader.child(&path, &root, loader.locator.node(&root)),
             }
         }
@@ -189,17 +156,13 @@ impl Builder {
     fn directory_node(&mut self, path: &str, file_start: &Location) -> bool {
         match self.items.get(path) {
             None => {
-                self.items.insert(
-                    path.to_string(),
-                    Item::Node(empty_node(path.to_string(), None)),
-                );
+                self.items.insert(path.to_string(), Item::Node(empty_node(path.to_string(), None)));
                 self.directories.insert(path.to_string());
                 true
             }
             Some(_) if self.directories.contains(path) => true,
             Some(existing) => {
-                self.diagnostics
-                    .push(defined_twice(path, file_start.clone(), existing));
+                self.diagnostics.push(defined_twice(path, file_start.clone(), existing));
                 false
             }
         }
@@ -220,13 +183,8 @@ impl Builder {
         let Some(mapping) = root.as_mapping() else {
             return;
         };
-        let what = format!(
-            "the index of `{}`",
-            if path.is_empty() { "the root" } else { path }
-        );
-        loader
-            .errors
-            .extend(loader.locator.unknown_keys(mapping, &COMMON_KEYS, &what));
+        let what = format!("the index of `{}`", if path.is_empty() { "the root" } else { path });
+        loader.errors.extend(loader.locator.unknown_keys(mapping, &COMMON_KEYS, &what));
         let (description, documentation, metadata) = loader.common(mapping);
         if let Some(Item::Node(node)) = self.items.get_mut(path) {
             node.description = description;
@@ -238,9 +196,7 @@ impl Builder {
 }
 
 fn defined_twice(path: &str, location: Location, existing: &Item) -> Diagnostic {
-    let first = existing
-        .location()
-        .map_or_else(|| "a directory".to_string(), |l| l.to_string());
+    let first = existing.location().map_or_else(|| "a directory".to_string(), |l| l.to_string());
     Diagnostic::error(format!("`{path}` is defined twice"))
         .at(location)
         .with_note(format!("it is first defined by {first}"))

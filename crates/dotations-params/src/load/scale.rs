@@ -10,14 +10,7 @@ use super::file::FileLoader;
 use crate::model::{Bracket, BracketField, Parameter, Scale};
 use crate::scale::ScaleKind;
 
-const SCALE_KEYS: [&str; 6] = [
-    "brackets",
-    "description",
-    "documentation",
-    "metadata",
-    "reference",
-    "unit",
-];
+const SCALE_KEYS: [&str; 6] = ["brackets", "description", "documentation", "metadata", "reference", "unit"];
 const BRACKET_KEYS: [&str; 5] = ["amount", "average_rate", "base", "rate", "threshold"];
 
 impl FileLoader<'_> {
@@ -28,11 +21,7 @@ impl FileLoader<'_> {
         brackets_node: &Node,
         location: Location,
     ) -> Option<Scale> {
-        self.errors.extend(self.locator.unknown_keys(
-            mapping,
-            &SCALE_KEYS,
-            &format!("scale `{path}`"),
-        ));
+        self.errors.extend(self.locator.unknown_keys(mapping, &SCALE_KEYS, &format!("scale `{path}`")));
         let (description, documentation, metadata) = self.common(mapping);
         let Some(items) = brackets_node.as_sequence() else {
             self.errors.push(
@@ -45,10 +34,7 @@ impl FileLoader<'_> {
         let brackets: Vec<(usize, Bracket)> = items
             .iter()
             .enumerate()
-            .filter_map(|(index, item)| {
-                self.bracket(path, index, item)
-                    .map(|bracket| (index, bracket))
-            })
+            .filter_map(|(index, item)| self.bracket(path, index, item).map(|bracket| (index, bracket)))
             .collect();
         let declared = match metadata.scale_type.as_deref() {
             None => None,
@@ -56,9 +42,7 @@ impl FileLoader<'_> {
                 Some(kind) => Some(kind),
                 None => {
                     let names = ScaleKind::ALL.map(ScaleKind::name);
-                    let type_node = mapping
-                        .get_mapping("metadata")
-                        .and_then(|m| m.get_node("type"));
+                    let type_node = mapping.get_mapping("metadata").and_then(|m| m.get_node("type"));
                     self.errors.push(
                         Diagnostic::error(format!("unknown scale type `{name}`"))
                             .at_opt(type_node.map(|node| self.locator.node(node)))
@@ -69,11 +53,7 @@ impl FileLoader<'_> {
                 }
             },
         };
-        let has = |field| {
-            brackets
-                .iter()
-                .any(|(_, b): &(usize, Bracket)| b.field(field).is_some())
-        };
+        let has = |field| brackets.iter().any(|(_, b): &(usize, Bracket)| b.field(field).is_some());
         let kind = declared.unwrap_or(if has(BracketField::Amount) {
             ScaleKind::MarginalAmount
         } else if has(BracketField::AverageRate) {
@@ -83,15 +63,7 @@ impl FileLoader<'_> {
         });
         self.check_bracket_fields(path, kind, &brackets);
         let brackets = brackets.into_iter().map(|(_, bracket)| bracket).collect();
-        Some(Scale {
-            path: path.to_string(),
-            description,
-            documentation,
-            metadata,
-            kind,
-            brackets,
-            location,
-        })
+        Some(Scale { path: path.to_string(), description, documentation, metadata, kind, brackets, location })
     }
 
     /// Each bracket holds the field of its scale's kind, and no field of another kind (OpenFisca
@@ -101,23 +73,16 @@ impl FileLoader<'_> {
         for (index, bracket) in brackets {
             if bracket.field(wanted).is_none() {
                 self.errors.push(
-                    Diagnostic::error(format!(
-                        "bracket {index} of scale `{path}` has no `{}`",
-                        wanted.name()
-                    ))
-                    .at(bracket.location.clone())
-                    .with_note(format!(
-                        "the brackets of a `{}` scale take `threshold` and `{}`",
-                        kind.name(),
-                        wanted.name()
-                    )),
+                    Diagnostic::error(format!("bracket {index} of scale `{path}` has no `{}`", wanted.name()))
+                        .at(bracket.location.clone())
+                        .with_note(format!(
+                            "the brackets of a `{}` scale take `threshold` and `{}`",
+                            kind.name(),
+                            wanted.name()
+                        )),
                 );
             }
-            for field in [
-                BracketField::Amount,
-                BracketField::Rate,
-                BracketField::AverageRate,
-            ] {
+            for field in [BracketField::Amount, BracketField::Rate, BracketField::AverageRate] {
                 if field == wanted {
                     continue;
                 }
@@ -125,7 +90,10 @@ impl FileLoader<'_> {
                     self.errors.push(
                         Diagnostic::error(format!("`{}` does not belong in a `{}` scale", field.name(), kind.name()))
                             .at(parameter.location.clone())
-                            .with_help(format!("its brackets take `{}`, or set `metadata: {{type: …}}` to the kind of scale meant", wanted.name())),
+                            .with_help(format!(
+                                "its brackets take `{}`, or set `metadata: {{type: …}}` to the kind of scale meant",
+                                wanted.name()
+                            )),
                     );
                 }
             }
@@ -135,12 +103,8 @@ impl FileLoader<'_> {
     fn bracket(&mut self, path: &str, index: usize, item: &Node) -> Option<Bracket> {
         let location = self.locator.node(item);
         let Some(mapping) = item.as_mapping() else {
-            self.errors.push(
-                Diagnostic::error(format!(
-                    "bracket {index} of scale `{path}` must be a mapping"
-                ))
-                .at(location),
-            );
+            self.errors
+                .push(Diagnostic::error(format!("bracket {index} of scale `{path}` must be a mapping")).at(location));
             return None;
         };
         self.errors.extend(self.locator.unknown_keys(
@@ -156,9 +120,7 @@ impl FileLoader<'_> {
             let field_path = format!("{path}.brackets[{index}].{}", field.name());
             match value.as_mapping() {
                 Some(values) if !values.is_empty() => {
-                    if let Some(parameter) =
-                        self.parameter(&field_path, values, self.locator.scalar(key), true)
-                    {
+                    if let Some(parameter) = self.parameter(&field_path, values, self.locator.scalar(key), true) {
                         fields.insert(field.name(), parameter);
                     }
                 }
@@ -175,10 +137,7 @@ impl FileLoader<'_> {
         let Some(threshold) = fields.remove("threshold") else {
             if mapping.get_node("threshold").is_none() {
                 self.errors.push(
-                    Diagnostic::error(format!(
-                        "bracket {index} of scale `{path}` has no `threshold`"
-                    ))
-                    .at(location),
+                    Diagnostic::error(format!("bracket {index} of scale `{path}` has no `threshold`")).at(location),
                 );
             }
             return None;
