@@ -155,11 +155,13 @@ fn found_token(rest: &str) -> String {
 /// What a rule means to someone writing a formula (None: not worth naming).
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::EOI => "a new declaration (`variable`, `enum`, …)",
-        Rule::item | Rule::entity_decl | Rule::group_decl | Rule::enum_decl | Rule::variable_decl => {
-            "a declaration (`variable`, `enum`, `entity`, `group`, `column`)"
-        }
-        Rule::column_decl => "a declaration",
+        Rule::EOI
+        | Rule::item
+        | Rule::entity_decl
+        | Rule::group_decl
+        | Rule::enum_decl
+        | Rule::variable_decl
+        | Rule::column_decl => "a declaration (`variable`, `enum`, `entity`, `group`, `column`)",
         Rule::name => "a name",
         Rule::value_type | Rule::simple_type | Rule::enum_type => {
             "a type (number, money, integer, boolean, date, text, enum NAME)"

@@ -267,7 +267,7 @@ impl Checker<'_> {
         }
     }
 
-    /// Formulas come in increasing date order; a `= …` formula stands alone.
+    /// Formulas come in increasing date order; an undated `= …` formula comes first.
     fn formula_dates_are_valid(&mut self, file: FileId, decl: &lang::VariableDecl) -> bool {
         if decl.period == PeriodKind::Eternal {
             let span = decl.formulas[0].span;
@@ -276,17 +276,12 @@ impl Checker<'_> {
                 .push("declare it `yearly` if its value is computed".into());
             return false;
         }
-        if decl.formulas.len() > 1 {
-            if let Some(undated) = decl.formulas.iter().find(|f| f.start.is_none()) {
-                self.error_at(
-                    file,
-                    undated.span,
-                    "a formula without a date cannot be combined with dated formulas".into(),
-                )
+        // An undated formula (`= …`) holds from the beginning of time: it can only come first.
+        if let Some(undated) = decl.formulas.iter().skip(1).find(|f| f.start.is_none()) {
+            self.error_at(file, undated.span, "only the first formula can be undated (`= …`)".into())
                 .help
-                .push("write it `from DATE:` like the others".into());
-                return false;
-            }
+                .push("write it `from DATE:` like the others, or move it first".into());
+            return false;
         }
         for pair in decl.formulas.windows(2) {
             if pair[1].start <= pair[0].start {
