@@ -107,6 +107,10 @@ pub(super) fn resolve_call(
     entity: EntityId,
 ) -> Option<TExpr> {
     let Some(signature) = signature(&function.text) else {
+        // A scale at the root of the parameter tree reads like a function: `strates(population)`.
+        if let Some(dotations_params::Entry::Scale(_)) = r.model().parameters.get(&function.text) {
+            return root_scale(r, function, arguments, span, entity);
+        }
         let help = dotations_diagnostics::did_you_mean(&function.text, FUNCTIONS.iter().copied());
         let diagnostic = r.report(function.span, format!("unknown function `{}`", function.text));
         diagnostic.help.extend(help);
@@ -390,4 +394,24 @@ fn distribute(r: &mut ExprResolver<'_>, args: &Arguments<'_>, span: lang::Span, 
     }
     let distribution = Distribution { budget, score, previous, low, high, unbounded, point: false };
     population(r, PopulationOp::Distribute(Box::new(distribution)), Grouping::ByKey, Kind::Number, span, entity)
+}
+
+fn root_scale(
+    r: &mut ExprResolver<'_>,
+    function: &lang::Name,
+    arguments: &[Argument],
+    span: lang::Span,
+    entity: EntityId,
+) -> Option<TExpr> {
+    let [Argument::Positional(argument)] = arguments else {
+        r.report(
+            span,
+            format!("the scale `{}` applies to one value, e.g. `{}(population_dgf)`", function.text, function.text),
+        );
+        return None;
+    };
+    let argument = r.typed(argument, entity, Kind::Number, "a scale")?;
+    let shape = argument.shape;
+    let node = Node::Scale { path: function.text.clone(), at: ParamDate::Offset(0), argument: Box::new(argument) };
+    Some(r.make(node, Kind::Number, shape, span))
 }

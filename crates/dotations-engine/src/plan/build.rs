@@ -47,8 +47,8 @@ pub(super) struct Builder<'a> {
     missing_inputs: Vec<MissingInput>,
 }
 
-/// An input needed but not given: (variable, year, the node that needed it).
-type MissingInput = (VarId, i32, Option<(VarId, i32)>);
+/// An input needed but not given: (variable, year, the nodes being planned when it was needed).
+type MissingInput = (VarId, i32, Vec<(VarId, i32)>);
 
 /// What the formula being lowered is: its node, year and `let` slots.
 pub(super) struct FormulaScope {
@@ -108,8 +108,7 @@ impl Builder<'_> {
         let Some((formula_index, _)) = variable.formula_for(year) else {
             let reason = if variable.is_computed() { DefaultReason::NoFormula } else { DefaultReason::NotGiven };
             if reason == DefaultReason::NotGiven && self.missing == MissingInputs::Error {
-                let needed_by = self.stack.last().copied();
-                self.missing_inputs.push((var, year, needed_by));
+                self.missing_inputs.push((var, year, self.stack.clone()));
             }
             let index = self.default_node(var, year, reason);
             return self.remember(var, key, index);
@@ -233,23 +232,38 @@ impl Builder<'_> {
 
     fn report_missing_inputs(&mut self) {
         let mut seen = std::collections::HashSet::new();
-        for (var, year, needed_by) in std::mem::take(&mut self.missing_inputs) {
+        let model = self.model;
+        let name = |var: VarId| model.variables[var].name.as_str();
+        let plan_year = self.plan.year;
+        let column = |var: VarId, year: i32| match year - plan_year {
+            0 => name(var).to_string(),
+            -1 => format!("{}__prev", name(var)),
+            _ => format!("{} for {year}", name(var)),
+        };
+        for (var, year, stack) in std::mem::take(&mut self.missing_inputs) {
             if !seen.insert((var, year)) {
                 continue;
             }
-            let name = &self.model.variables[var].name;
-            let column = if year == self.plan.year {
-                name.clone()
-            } else if year == self.plan.year - 1 {
-                format!("{name}__prev")
-            } else {
-                format!("{name} for {year}")
-            };
-            let mut diagnostic = Diagnostic::error(format!("input `{name}` for {year} is needed but not given"))
-                .with_help(format!("add the column `{column}` to the input"));
-            if let Some((by, by_year)) = needed_by {
-                diagnostic =
-                    diagnostic.with_note(format!("needed by `{}` for {by_year}", self.model.variables[by].name));
+            let mut diagnostic = Diagnostic::error(format!("input `{}` for {year} is needed but not given", name(var)));
+            // The first value of another year on the way explains why that year's inputs are
+            // needed: it is not given, so its formula is computed from them.
+            let other_year = stack.iter().position(|(_, y)| *y != plan_year);
+            match other_year.map(|i| (stack[i], i.checked_sub(1).map(|p| stack[p]))) {
+                Some(((computed, computed_year), reader)) if computed != var => {
+                    let read_by = reader.map_or(String::new(), |(r, ry)| format!(", read by `{}` for {ry}", name(r)));
+                    diagnostic = diagnostic
+                        .with_note(format!(
+                            "`{}` for {computed_year} is not given, so it is computed from the inputs of {computed_year}{read_by}",
+                            name(computed)
+                        ))
+                        .with_help(format!("add the column `{}`, or `{}`", column(computed, computed_year), column(var, year)));
+                }
+                _ => {
+                    if let Some((by, by_year)) = stack.last() {
+                        diagnostic = diagnostic.with_note(format!("needed by `{}` for {by_year}", name(*by)));
+                    }
+                    diagnostic = diagnostic.with_help(format!("add the column `{}` to the input", column(var, year)));
+                }
             }
             self.diagnostics.push(diagnostic);
         }

@@ -1,0 +1,166 @@
+//! Each class of error gets a precise message with its location and a non-zero exit, never a
+//! panic. The rules are the test model of `tests/model` with one mistake made on purpose.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A copy of the test model in a fresh directory, with `edit` applied to one of its files.
+fn broken_model(name: &str, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dotations-errors-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&repo().join("tests/model"), &dir);
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(text)).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Runs the binary; returns its stderr with the temporary directory replaced by `<rules>`.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_dotations")).args(args).current_dir(dir).output().unwrap();
+    assert!(!output.status.success(), "expected a failure");
+    assert_eq!(output.status.code(), Some(1), "an error exit, not a crash");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.replace(&dir.display().to_string(), "<rules>")
+}
+
+fn check(dir: &Path) -> String {
+    fails(dir, &["check", "--rules", "."])
+}
+
+fn replace(from: &'static str, to: &'static str) -> impl Fn(String) -> String {
+    move |text: String| {
+        assert!(text.contains(from), "the fixture holds `{from}`");
+        text.replacen(from, to, 1)
+    }
+}
+
+#[test]
+fn malformed_yaml_in_a_parameter_file() {
+    let dir = broken_model("yaml", "parameters/dotation/enveloppe.yaml", replace("  2024-01-01:\n", "  2024-01-01\n"));
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn unknown_parameter_with_a_suggestion() {
+    let dir =
+        broken_model("parameter", "formulas/modele.rules", replace("dotation.seuil_rang", "dotation.seuil_rangs"));
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn unknown_variable_with_a_suggestion() {
+    let dir = broken_model(
+        "variable",
+        "formulas/modele.rules",
+        replace("ratio(potentiel, population", "ratio(potentiel, populaton"),
+    );
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn type_error() {
+    let dir = broken_model("type", "formulas/modele.rules", replace("= indice > 0 and rang", "= indice + 0 and rang"));
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn dependency_cycle_shows_its_path() {
+    let dir = broken_model(
+        "cycle",
+        "formulas/modele.rules",
+        replace("= ratio(potentiel, population, else 0)", "= ratio(potentiel, population, else 0) + rang"),
+    );
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn bad_date_in_a_formula() {
+    let dir = broken_model("date", "formulas/modele.rules", replace("from 2023-01-01:", "from 2023-02-30:"));
+    insta::assert_snapshot!(check(&dir));
+}
+
+#[test]
+fn every_mistake_of_a_file_is_reported() {
+    let dir = broken_model("three", "formulas/modele.rules", |text| {
+        text.replacen("= strates(population)", "= strates(populaton)", 1)
+            .replacen("= N - year(date_creation)", "= N - year(date_creation", 1)
+            .replacen("rang <= dotation.seuil_rang", "rang <= dotation.seuil", 1)
+    });
+    let stderr = check(&dir);
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 3, "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+/// The communes table without one of its columns.
+fn without_column(column: usize) -> impl Fn(String) -> String {
+    move |text: String| {
+        text.lines()
+            .map(|line| {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells.remove(column);
+                cells.join(",") + "\n"
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn missing_input_column() {
+    let dir = broken_model("column", "communes_2024.csv", without_column(2));
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn missing_previous_year_column_says_why_that_year_is_needed() {
+    let dir = broken_model("prev", "communes_2024.csv", without_column(6));
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn csv_cell_of_the_wrong_type() {
+    let dir = broken_model("cell", "communes_2024.csv", |text| {
+        text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)
+    });
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn unknown_variable_on_the_command_line() {
+    let dir = broken_model("cli", "communes_2024.csv", |text| text);
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--variables", "montan"],
+    );
+    insta::assert_snapshot!(stderr);
+}

@@ -1,0 +1,102 @@
+//! End to end on the test model of `tests/model`: the `dotations` binary computes, for six
+//! communes, values worked out by hand from that toy model's law.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `dotations compute` on the test model and returns the commune table and national values.
+fn compute(year: i32) -> (Vec<HashMap<String, String>>, HashMap<String, String>) {
+    let dir = tempdir("test_model");
+    let (output, national) = (dir.join("out.csv"), dir.join("nat.csv"));
+    let status = Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .args(["compute", "--year", &year.to_string(), "--rules"])
+        .arg(repo().join("tests/model"))
+        .arg("--input")
+        .arg(repo().join(format!("tests/model/communes_{year}.csv")))
+        .arg("--output")
+        .arg(&output)
+        .arg("--national")
+        .arg(&national)
+        .status()
+        .expect("run dotations");
+    assert!(status.success());
+    let mut rows = Vec::new();
+    let mut reader = csv_reader(&output);
+    let header: Vec<String> = reader.next().unwrap();
+    for row in reader {
+        rows.push(header.iter().cloned().zip(row).collect());
+    }
+    let national = csv_reader(&national).skip(1).map(|r| (r[0].clone(), r[1].clone())).collect();
+    (rows, national)
+}
+
+fn csv_reader(path: &std::path::Path) -> impl Iterator<Item = Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>()).collect::<Vec<_>>().into_iter()
+}
+
+pub fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dotations-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn column(rows: &[HashMap<String, String>], name: &str) -> Vec<f64> {
+    rows.iter().map(|r| r[name].parse::<f64>().unwrap_or_else(|_| panic!("{name}: {}", r[name]))).collect()
+}
+
+fn close(actual: &[f64], expected: &[f64]) {
+    assert_eq!(actual.len(), expected.len());
+    for (a, e) in actual.iter().zip(expected) {
+        assert!((a - e).abs() <= 1e-9 * e.abs().max(1.0), "{actual:?} != {expected:?}");
+    }
+}
+
+#[test]
+fn every_construct_computes_the_values_worked_out_by_hand() {
+    let (rows, national) = compute(2024);
+    // Communes A..F: population 500, 800, 2000, 3000, 6000, 900.
+    // Scale: < 1 000 → 1, < 5 000 → 2, else 3.
+    assert_eq!(column(&rows, "strate"), [1.0, 1.0, 2.0, 2.0, 3.0, 1.0]);
+    // Ratio of sums per strate: strate 1 = (250 000 + 800 000 + 1 800 000) / (500 + 800 + 900)
+    // = 14 250 / 11; strate 2 = 4 000 000 / 5 000 = 800; strate 3 = 500.
+    let s1 = 14_250.0 / 11.0;
+    close(&column(&rows, "potentiel_moyen_strate"), &[s1, s1, 800.0, 800.0, 500.0, s1]);
+    // Index (rural communes only): strate mean / own potential per inhabitant.
+    let indices = [s1 / 500.0, s1 / 1_000.0, 800.0 / 500.0, 0.0, 1.0, s1 / 2_000.0];
+    close(&column(&rows, "indice"), &indices);
+    // Rank, descending: A (2.59), C (1.6), B (1.30), E (1.0), F (0.65), D (0).
+    assert_eq!(column(&rows, "rang"), [1.0, 3.0, 2.0, 6.0, 4.0, 5.0]);
+    // The first 3 (parameter of 2024) are eligible.
+    assert_eq!(column(&rows, "eligible"), [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+    // Dates: created 0001-01-01 → 2023 years; C created on 2024-01-01 is new; E in 2010.
+    assert_eq!(column(&rows, "anciennete"), [2023.0, 2023.0, 0.0, 2023.0, 14.0, 2023.0]);
+    assert_eq!(column(&rows, "nouvelle"), [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+    // Score = population × index × (1 + rate of N-1 = 0.5, not 2024's 0.25).
+    let scores = [500.0 * indices[0] * 1.5, 800.0 * indices[1] * 1.5, 2000.0 * 1.6 * 1.5, 0.0, 0.0, 0.0];
+    close(&column(&rows, "score"), &scores);
+    // Integers truncate: 1943.18 / 7 = 277.6 → 277; 1554.5 / 7 = 222.1 → 222; 4800 / 7 → 685.
+    assert_eq!(column(&rows, "points_entiers"), [277.0, 222.0, 685.0, 0.0, 0.0, 0.0]);
+    // Distribution of 2 000 with bounds [0.9, 1.2] × last year's amount:
+    // A (prev 300) stays within [270, 360]; B (prev 1 000) sits at its floor 900; C is new, so
+    // unbounded. 21 375/11·x + 900 + 4 800·x = 2 000 → x = 1 100 × 11 / 74 175 = 484 / 2 967.
+    let x = 484.0 / 2_967.0;
+    let amounts = [scores[0] * x, 900.0, 4_800.0 * x, 0.0, 0.0, 0.0];
+    close(&column(&rows, "montant"), &amounts);
+    close(&[national["valeur_point"].parse().unwrap()], &[x]);
+    close(&[national["total_verse"].parse().unwrap()], &[2_000.0]);
+    assert_eq!(national["enveloppe"], "2000");
+    // Evolution over last year's amounts (300, 1 000, 300, 0, 400, 50), then per 30 € truncated
+    // toward zero: -100/30 = -3.33 → -3 (not -4); -400/30 → -13; -50/30 → -1.
+    let evolution = [amounts[0] - 300.0, -100.0, amounts[2] - 300.0, 0.0, -400.0, -50.0];
+    close(&column(&rows, "evolution"), &evolution);
+    assert_eq!(column(&rows, "evolution_par_tranche"), [0.0, -3.0, 16.0, 0.0, -13.0, -1.0]);
+    // Input columns are written back.
+    assert_eq!(rows[2]["categorie_commune"], "rurale");
+    assert_eq!(rows[4]["date_creation"], "2010-05-17");
+}
