@@ -63,11 +63,26 @@ def main():
     run = subprocess.run(cmd)
     if run.returncode:
         sys.exit(run.returncode)
-    cmp = [sys.executable, os.path.join(ORACLE, "compare.py"), outputs, out, "--oracle-etat", etat_oracle,
-           "--candidate-etat", nat, "--show", str(a.show)]
-    for n in names:
-        cmp += ["--only", n]
-    sys.exit(subprocess.run(cmp).returncode)
+    # compare.py reads `--only` for both tables: compare commune and national variables in two
+    # runs, so that national names are not reported missing from the commune table.
+    import json
+    types = json.load(open(os.path.join(ORACLE, "variable_types.json")))
+    national_names = [n for n in names if types.get(n, {}).get("entity") == "etat"]
+    commune_names = [n for n in names if n not in national_names]
+    status = 0
+    for group, extra in ((commune_names, []), (national_names, ["--allow-missing"])):
+        if not group:
+            continue
+        cmp = [sys.executable, os.path.join(ORACLE, "compare.py"), outputs, out, "--oracle-etat", etat_oracle,
+               "--candidate-etat", nat, "--show", str(a.show)] + extra
+        for n in group:
+            cmp += ["--only", n]
+        status |= subprocess.run(cmp).returncode
+    missing_national = [n for n in national_names if n not in dict(csv.reader(open(nat)))]
+    if missing_national:
+        print("MISSING national variables:", ", ".join(missing_national))
+        status = 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ mod yaml;
 pub use json::number_text;
 pub use metadata::{JournalDate, Metadata, Reference};
 pub use model::{Bracket, BracketField, DatedValue, Entry, ParamValue, Parameter, ParameterNode, Scale};
-pub use scale::{ScaleAt, ScaleKind};
+pub use scale::{ScaleAt, ScaleF64, ScaleKind};
 pub use tree::{LookupError, ParameterTree};
 
 use rust_decimal::Decimal;

@@ -100,9 +100,34 @@ impl ScaleAt {
     ///   `tᵢ ≤ x < tᵢ₊₁`, `x · (rateᵢ + (x − tᵢ) · slopeᵢ)` where `slopeᵢ` is the slope of the rate
     ///   between `tᵢ` and `tᵢ₊₁`; 0 when `x` is below `t₀` or at or beyond the last threshold.
     pub fn calc(&self, x: f64) -> f64 {
-        let n = self.brackets.len();
-        let threshold = |index: usize| decimal_to_f64(self.brackets[index].0);
-        let value = |index: usize| decimal_to_f64(self.brackets[index].1);
+        self.to_f64().calc(x)
+    }
+
+    /// The scale with its brackets converted to `f64` once, to apply it to many values.
+    pub fn to_f64(&self) -> ScaleF64 {
+        ScaleF64 {
+            kind: self.kind,
+            thresholds: self.brackets.iter().map(|(t, _)| decimal_to_f64(*t)).collect(),
+            values: self.brackets.iter().map(|(_, v)| decimal_to_f64(*v)).collect(),
+        }
+    }
+}
+
+/// A scale on one date with `f64` brackets: what [`ScaleAt::calc`] computes with, kept to apply
+/// the scale to whole columns without converting decimals for every value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleF64 {
+    pub kind: ScaleKind,
+    pub thresholds: Vec<f64>,
+    pub values: Vec<f64>,
+}
+
+impl ScaleF64 {
+    /// See [`ScaleAt::calc`].
+    pub fn calc(&self, x: f64) -> f64 {
+        let n = self.thresholds.len();
+        let threshold = |index: usize| self.thresholds[index];
+        let value = |index: usize| self.values[index];
         if n == 0 {
             return 0.0;
         }
@@ -111,7 +136,7 @@ impl ScaleAt {
                 if x.is_nan() || x == f64::INFINITY {
                     return 0.0;
                 }
-                let reached = (0..n).take_while(|&index| threshold(index) <= x).count();
+                let reached = self.thresholds.partition_point(|t| *t <= x);
                 reached.checked_sub(1).map_or(0.0, value)
             }
             ScaleKind::MarginalAmount => (0..n)

@@ -147,7 +147,7 @@ fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
     if total > budget {
         return Err(DistributeError::BelowFloors { budget, floor: total });
     }
-    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    events.sort_unstable_by_key(|event| super::population::ordered_bits(event.0));
     let mut x = 0.0;
     let mut guess = None;
     for (at, change) in events {

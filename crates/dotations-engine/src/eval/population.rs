@@ -68,6 +68,24 @@ fn count(rows: usize, filter: Option<&[f64]>) -> f64 {
 /// Groups rows by the exact value of a key; returns each row's group index and the number of
 /// groups (in order of first appearance).
 pub fn group_rows(keys: &[f64]) -> (Vec<u32>, usize) {
+    // Keys are usually small whole numbers (a strate, an enum item): index them directly.
+    const DIRECT: usize = 1 << 16;
+    if keys.iter().all(|k| k.fract() == 0.0 && (0.0..DIRECT as f64).contains(k)) {
+        let mut index = vec![u32::MAX; keys.iter().fold(0.0f64, |m, k| m.max(*k)) as usize + 1];
+        let mut count = 0u32;
+        let rows = keys
+            .iter()
+            .map(|k| {
+                let slot = &mut index[*k as usize];
+                if *slot == u32::MAX {
+                    *slot = count;
+                    count += 1;
+                }
+                *slot
+            })
+            .collect();
+        return (rows, count as usize);
+    }
     let mut groups: HashMap<u64, u32> = HashMap::new();
     let rows = keys
         .iter()
@@ -82,12 +100,23 @@ pub fn group_rows(keys: &[f64]) -> (Vec<u32>, usize) {
 
 /// Sums of `values` (masked) per group, each group summed pairwise over its own rows in order.
 pub fn sums_per_group(values: &[f64], filter: Option<&[f64]>, groups: &[u32], group_count: usize) -> Vec<f64> {
-    let masked = masked(values, filter);
-    let mut members: Vec<Vec<f64>> = vec![Vec::new(); group_count];
-    for (value, group) in masked.iter().zip(groups) {
-        members[*group as usize].push(*value);
+    // A counting sort lays each group's values out contiguously, in row order, in one buffer.
+    let mut offsets = vec![0usize; group_count + 1];
+    for group in groups {
+        offsets[*group as usize + 1] += 1;
     }
-    members.iter().map(|m| pairwise_sum(m)).collect()
+    for g in 0..group_count {
+        offsets[g + 1] += offsets[g];
+    }
+    let mut cursor = offsets.clone();
+    let mut laid_out = vec![0.0; values.len()];
+    for (row, group) in groups.iter().enumerate() {
+        let keep = filter.is_none_or(|f| f[row] != 0.0);
+        let slot = &mut cursor[*group as usize];
+        laid_out[*slot] = if keep { values[row] } else { 0.0 };
+        *slot += 1;
+    }
+    (0..group_count).map(|g| pairwise_sum(&laid_out[offsets[g]..offsets[g + 1]])).collect()
 }
 
 /// Counts of rows (passing the filter) per group.
@@ -103,24 +132,37 @@ pub fn counts_per_group(filter: Option<&[f64]>, groups: &[u32], group_count: usi
 
 /// 1-based ranks; equal values keep their input order (a stable sort), NaN ranks last.
 pub fn rank(values: &[f64], order: Order) -> Vec<f64> {
-    let mut indices: Vec<usize> = (0..values.len()).collect();
-    indices.sort_by(|&a, &b| {
-        let (x, y) = (values[a], values[b]);
-        match (x.is_nan(), y.is_nan()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Greater,
-            (false, true) => std::cmp::Ordering::Less,
-            (false, false) => match order {
-                Order::Descending => y.partial_cmp(&x).expect("not NaN"),
-                Order::Ascending => x.partial_cmp(&y).expect("not NaN"),
-            },
-        }
-    });
+    // Sort (key, row) pairs on integers: the key maps the value's order onto `u64` (NaN last),
+    // the row breaks ties, which makes the (faster) unstable sort stable.
+    let mut keyed: Vec<(u64, u32)> = values
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            let key = match order {
+                Order::Descending => -v,
+                Order::Ascending => *v,
+            };
+            (if v.is_nan() { u64::MAX } else { ordered_bits(key) }, row as u32)
+        })
+        .collect();
+    keyed.sort_unstable();
     let mut ranks = vec![0.0; values.len()];
-    for (position, index) in indices.into_iter().enumerate() {
-        ranks[index] = (position + 1) as f64;
+    for (position, (_, row)) in keyed.into_iter().enumerate() {
+        ranks[row as usize] = (position + 1) as f64;
     }
     ranks
+}
+
+/// Maps an `f64` onto a `u64` that sorts in the same order (negative numbers below positive,
+/// -0.0 with 0.0).
+pub fn ordered_bits(value: f64) -> u64 {
+    let value = if value == 0.0 { 0.0 } else { value };
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 #[cfg(test)]

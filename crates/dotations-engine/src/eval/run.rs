@@ -28,8 +28,14 @@ impl Plan {
     /// Computes every step of the plan on `dataset`.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count] };
-        for step in &self.steps {
+        // DOTATIONS_PROFILE=1 prints the time of every step on stderr; off, it costs one check.
+        let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
+        for (index, step) in self.steps.iter().enumerate() {
+            let start = profile.then(std::time::Instant::now);
             let value = execute(step, model, dataset, &run.slots).map_err(Diagnostics::from)?;
+            if let Some(start) = start {
+                eprintln!("{:>9.3} ms  {}", start.elapsed().as_secs_f64() * 1e3, self.describe_step(model, index));
+            }
             run.slots[step.slot()] = Some(value);
         }
         Ok(run)

@@ -1,20 +1,20 @@
 //! Scale parameters applied to whole columns.
 
-use dotations_params::ScaleAt;
+use dotations_params::{ScaleAt, ScaleF64};
 
-/// A scale at one date, ready to be applied to values.
+/// A scale at one date, with its brackets in `f64`, ready to be applied to values.
 #[derive(Debug, Clone)]
 pub struct ScaleTable {
     pub path: String,
-    at: ScaleAt,
+    scale: ScaleF64,
 }
 
 impl ScaleTable {
     pub fn new(path: String, at: ScaleAt) -> Self {
-        ScaleTable { path, at }
+        ScaleTable { path, scale: at.to_f64() }
     }
 
     pub fn calc(&self, x: f64) -> f64 {
-        self.at.calc(x)
+        self.scale.calc(x)
     }
 }

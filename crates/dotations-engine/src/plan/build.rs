@@ -106,7 +106,10 @@ impl Builder<'_> {
             return index;
         }
         let Some((formula_index, _)) = variable.formula_for(year) else {
-            let reason = if variable.is_computed() { DefaultReason::NoFormula } else { DefaultReason::NotGiven };
+            // A variable past its end date has its default value, whether it has formulas or not.
+            let ended = variable.end.is_some_and(|end| NaiveDate::from_ymd_opt(year, 1, 1).is_some_and(|d| d > end));
+            let reason =
+                if variable.is_computed() || ended { DefaultReason::NoFormula } else { DefaultReason::NotGiven };
             if reason == DefaultReason::NotGiven && self.missing == MissingInputs::Error {
                 self.missing_inputs.push((var, year, self.stack.clone()));
             }

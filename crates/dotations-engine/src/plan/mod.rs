@@ -42,7 +42,7 @@ pub enum Source {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultReason {
-    /// The year is before the first formula (or after the variable's end).
+    /// The year is before the first formula, or after the variable's end.
     NoFormula,
     /// An input that is not given (only with [`MissingInputs::Default`]).
     NotGiven,
@@ -179,5 +179,28 @@ impl Plan {
 
     pub fn node_index(&self, var: VarId, key: YearKey) -> Option<usize> {
         self.index.get(&(var, key)).copied()
+    }
+
+    /// A one-line description of a step, for profiles: its kind and the variable it computes.
+    pub fn describe_step(&self, model: &crate::Model, index: usize) -> String {
+        let step = &self.steps[index];
+        let kind = match step {
+            Step::Input { .. } => "input",
+            Step::Fill { .. } => "default",
+            Step::Eval { .. } => "row-wise",
+            Step::Population { op, .. } => match op {
+                PopulationStep::Sum { .. } => "sum",
+                PopulationStep::RatioOfSums { .. } => "ratio_of_sums",
+                PopulationStep::Rank { .. } => "rank",
+                PopulationStep::Share { .. } => "share",
+                PopulationStep::First { .. } => "first",
+                PopulationStep::Distribute { .. } => "distribute",
+            },
+            Step::Lookup { .. } => "per-row year",
+        };
+        match self.nodes.iter().find(|n| n.slot == step.slot()) {
+            Some(node) => format!("{kind:<14} {} ({})", model.variables[node.var].name, node.year),
+            None => format!("{kind:<14} (intermediate)"),
+        }
     }
 }
