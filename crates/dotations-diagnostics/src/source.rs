@@ -10,13 +10,23 @@ pub struct SourceText {
     path: Arc<str>,
     text: Arc<str>,
     line_starts: Vec<usize>,
+    /// Where the text starts in its file, when it is a piece of a larger file (a formula inside
+    /// a YAML scenario): added to every reported line and column.
+    line_offset: usize,
+    column_offset: usize,
 }
 
 impl SourceText {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        SourceText { path: path.into(), text, line_starts }
+        SourceText { path: path.into(), text, line_starts, line_offset: 0, column_offset: 0 }
+    }
+
+    /// A piece of a larger file that starts at `line` (1-based) and whose lines are all indented
+    /// by `indent` characters there (as in a YAML block scalar): locations point into the file.
+    pub fn piece(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>, line: usize, indent: usize) -> Self {
+        SourceText { line_offset: line.saturating_sub(1), column_offset: indent, ..SourceText::new(path, text) }
     }
 
     pub fn path(&self) -> &str {
@@ -42,10 +52,10 @@ impl SourceText {
         let length = self.text[offset..end].chars().count();
         Location {
             file: self.path.clone(),
-            line: line_index + 1,
-            column,
+            line: line_index + 1 + self.line_offset,
+            column: column + self.column_offset,
             length,
-            line_text: Some(line_text.to_string()),
+            line_text: Some(format!("{}{line_text}", " ".repeat(self.column_offset))),
         }
     }
 
@@ -56,10 +66,10 @@ impl SourceText {
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         Location {
             file: self.path.clone(),
-            line: line_index + 1,
-            column: column.max(1),
+            line: line_index + 1 + self.line_offset,
+            column: column.max(1) + self.column_offset,
             length,
-            line_text: Some(self.text[line_start..line_end].to_string()),
+            line_text: Some(format!("{}{}", " ".repeat(self.column_offset), &self.text[line_start..line_end])),
         }
     }
 }
@@ -74,6 +84,14 @@ mod tests {
         let location = source.location(8, 2);
         assert_eq!((location.line, location.column, location.length), (2, 5, 2));
         assert_eq!(location.line_text.as_deref(), Some("cdé fg"));
+    }
+
+    #[test]
+    fn a_piece_of_a_file_locates_in_the_file() {
+        let source = SourceText::piece("s.yaml", "a +\nb", 10, 6);
+        let location = source.location(4, 1);
+        assert_eq!((location.line, location.column), (11, 7));
+        assert_eq!(location.line_text.as_deref(), Some("      b"));
     }
 
     #[test]

@@ -69,6 +69,18 @@ pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
     diagnostics.into_result(expr)
 }
 
+/// Parses a formula body (`let` bindings then an expression), as written in a scenario file.
+pub fn parse_body(source: &SourceText) -> Result<(Vec<Binding>, Expr), Diagnostics> {
+    let text = source.text();
+    let mut pairs = RuleParser::parse(Rule::whole_body, text)
+        .map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
+    let body = pairs.next().expect("whole_body rule").into_inner().next().expect("body");
+    let mut diagnostics = Diagnostics::new();
+    let mut builder = Builder { source, offset: 0, diagnostics: &mut diagnostics };
+    let (bindings, expr) = builder.body(body);
+    diagnostics.into_result((bindings, expr))
+}
+
 const DECLARATION_KEYWORDS: [&str; 5] = ["variable", "enum", "entity", "group", "column"];
 
 /// Byte ranges of the declarations of a file: a new one starts at each line that begins (in
@@ -363,23 +375,27 @@ impl Builder<'_> {
                 }
                 _ => None,
             };
-            let body = inner.next().expect("formula body");
-            let mut bindings = Vec::new();
-            let mut expr = None;
-            for part in body.into_inner() {
-                match part.as_rule() {
-                    Rule::binding => {
-                        let mut b = part.into_inner();
-                        let name = self.name(b.next().expect("binding name"));
-                        let value = self.expr(b.next().expect("binding value"));
-                        bindings.push(Binding { name, value });
-                    }
-                    _ => expr = Some(self.expr(part)),
-                }
-            }
-            formulas.push(Formula { start, bindings, expr: expr.expect("formula expression"), span });
+            let (bindings, expr) = self.body(inner.next().expect("formula body"));
+            formulas.push(Formula { start, bindings, expr, span });
         }
         formulas
+    }
+
+    fn body(&mut self, body: Pair<Rule>) -> (Vec<Binding>, Expr) {
+        let mut bindings = Vec::new();
+        let mut expr = None;
+        for part in body.into_inner() {
+            match part.as_rule() {
+                Rule::binding => {
+                    let mut b = part.into_inner();
+                    let name = self.name(b.next().expect("binding name"));
+                    let value = self.expr(b.next().expect("binding value"));
+                    bindings.push(Binding { name, value });
+                }
+                _ => expr = Some(self.expr(part)),
+            }
+        }
+        (bindings, expr.expect("a body ends with an expression"))
     }
 
     fn column(&mut self, pair: Pair<Rule>) -> ColumnDecl {

@@ -7,6 +7,7 @@
 
 mod functions;
 pub mod ir;
+pub mod reform;
 mod resolve;
 pub mod types;
 mod typing;
@@ -18,6 +19,7 @@ use dotations_diagnostics::{Diagnostic, Diagnostics, Location, SourceText};
 use dotations_params::ParameterTree;
 
 pub use ir::*;
+pub use reform::{FormulaChange, ParameterChange, ParameterEdit, Reform};
 pub use types::*;
 
 /// A legal reference attached to a variable.
@@ -93,13 +95,20 @@ pub struct Model {
     pub columns: Vec<InputColumn>,
     pub parameters: ParameterTree,
     pub sources: Vec<SourceText>,
+    /// How many of `sources` are rule files (the others hold a reform's formulas).
+    base_files: usize,
     variable_names: HashMap<String, VarId>,
 }
 
 impl Model {
     /// Parses, resolves and checks rule files against a parameter tree.
     pub fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Result<Model, Diagnostics> {
-        resolve::compile(sources, parameters)
+        resolve::compile(sources, parameters, &[])
+    }
+
+    /// The rule files the model was compiled from (without a reform's formulas).
+    pub fn base_sources(&self) -> &[SourceText] {
+        &self.sources[..self.base_files]
     }
 
     pub fn variable_id(&self, name: &str) -> Option<VarId> {

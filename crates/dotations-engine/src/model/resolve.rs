@@ -12,17 +12,24 @@ use dotations_params::ParameterTree;
 use super::typing::{ExprResolver, Scope};
 use super::*;
 
-/// Declarations of one rule file, kept with the file they come from.
+/// Declarations of the rule files, each kept with the file it comes from.
 struct Declarations {
     entities: Vec<(FileId, lang::EntityDecl)>,
     enums: Vec<(FileId, lang::EnumDecl)>,
-    variables: Vec<(FileId, lang::VariableDecl)>,
+    /// A variable, and for each of its formulas the file it comes from (a reform's formula
+    /// comes from another file than its declaration).
+    variables: Vec<(FileId, lang::VariableDecl, Vec<FileId>)>,
     columns: Vec<(FileId, lang::ColumnDecl)>,
 }
 
-pub(super) fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Result<Model, Diagnostics> {
+pub(super) fn compile(
+    mut sources: Vec<SourceText>,
+    parameters: ParameterTree,
+    changes: &[super::reform::FormulaChange],
+) -> Result<Model, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
     let mut declarations = Declarations { entities: vec![], enums: vec![], variables: vec![], columns: vec![] };
+    let base_files = sources.len();
     for (file, source) in sources.iter().enumerate() {
         let parsed = lang::parse(source);
         diagnostics.extend(parsed.diagnostics);
@@ -30,10 +37,17 @@ pub(super) fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Re
             match item {
                 Item::Entity(e) => declarations.entities.push((file, e)),
                 Item::Enum(e) => declarations.enums.push((file, e)),
-                Item::Variable(v) => declarations.variables.push((file, v)),
+                Item::Variable(v) => {
+                    let files = vec![file; v.formulas.len()];
+                    declarations.variables.push((file, v, files));
+                }
                 Item::Column(c) => declarations.columns.push((file, c)),
             }
         }
+    }
+    for change in changes {
+        sources.push(change.body.clone());
+        apply_formula_change(&mut declarations, change, sources.len() - 1, &mut diagnostics);
     }
     let mut model = Model {
         entities: Vec::new(),
@@ -42,6 +56,7 @@ pub(super) fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Re
         columns: Vec::new(),
         parameters,
         sources,
+        base_files,
         variable_names: HashMap::new(),
     };
     let mut cx = Checker { model: &mut model, diagnostics: &mut diagnostics };
@@ -62,6 +77,48 @@ pub(super) fn compile(sources: Vec<SourceText>, parameters: ParameterTree) -> Re
         diagnostics.extend(super::super::graph::cycle_diagnostics(&model));
     }
     diagnostics.into_result(model)
+}
+
+/// Splices a reform's formula into a variable's declaration.
+fn apply_formula_change(
+    declarations: &mut Declarations,
+    change: &super::reform::FormulaChange,
+    file: FileId,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some((_, decl, files)) = declarations.variables.iter_mut().find(|(_, d, _)| d.name.text == change.variable)
+    else {
+        let names = declarations.variables.iter().map(|(_, d, _)| d.name.text.as_str());
+        diagnostics.push(
+            Diagnostic::error(format!("the reform changes the formula of `{}`, an unknown variable", change.variable))
+                .at_opt(change.location.clone())
+                .with_help_opt(dotations_diagnostics::did_you_mean(&change.variable, names)),
+        );
+        return;
+    };
+    let (bindings, expr) = match lang::parse_body(&change.body) {
+        Ok(body) => body,
+        Err(errors) => {
+            diagnostics.extend(errors);
+            return;
+        }
+    };
+    let span = lang::Span::new(0, change.body.text().len());
+    let formula = lang::Formula { start: Some(change.start), bindings, expr, span };
+    let existing: Vec<((FileId, lang::Formula), Option<chrono::NaiveDate>)> = files
+        .iter()
+        .copied()
+        .zip(decl.formulas.drain(..))
+        .map(|(f, formula)| ((f, formula.clone()), formula.start))
+        .collect();
+    let spliced = super::reform::splice(existing, (file, formula), change.start, change.stop, |(f, formula), start| {
+        (*f, lang::Formula { start: Some(start), ..formula.clone() })
+    });
+    files.clear();
+    for ((f, formula), _) in spliced {
+        files.push(f);
+        decl.formulas.push(formula);
+    }
 }
 
 struct Checker<'a> {
@@ -145,8 +202,8 @@ impl Checker<'_> {
 
     /// Declares every variable (so formulas can refer to any of them, in any file), and returns,
     /// per declaration, the index of the declared variable if it was accepted.
-    fn variable_signatures(&mut self, decls: &[(FileId, lang::VariableDecl)]) -> Vec<Option<VarId>> {
-        decls.iter().map(|(file, decl)| self.variable_signature(*file, decl)).collect()
+    fn variable_signatures(&mut self, decls: &[(FileId, lang::VariableDecl, Vec<FileId>)]) -> Vec<Option<VarId>> {
+        decls.iter().map(|(file, decl, _)| self.variable_signature(*file, decl)).collect()
     }
 
     fn variable_signature(&mut self, file: FileId, decl: &lang::VariableDecl) -> Option<VarId> {
@@ -251,15 +308,15 @@ impl Checker<'_> {
         value
     }
 
-    fn formulas(&mut self, decls: &[(FileId, lang::VariableDecl)], ids: Vec<Option<VarId>>) {
-        for ((file, decl), id) in decls.iter().zip(ids) {
+    fn formulas(&mut self, decls: &[(FileId, lang::VariableDecl, Vec<FileId>)], ids: Vec<Option<VarId>>) {
+        for ((_, decl, files), id) in decls.iter().zip(ids) {
             let Some(id) = id else { continue };
-            if !decl.formulas.is_empty() && !self.formula_dates_are_valid(*file, decl) {
+            if !decl.formulas.is_empty() && !self.formula_dates_are_valid(decl, files) {
                 continue;
             }
             let mut formulas = Vec::new();
-            for formula in &decl.formulas {
-                if let Some(formula) = self.formula(*file, id, formula) {
+            for (formula, formula_file) in decl.formulas.iter().zip(files) {
+                if let Some(formula) = self.formula(*formula_file, id, formula) {
                     formulas.push(formula);
                 }
             }
@@ -268,29 +325,29 @@ impl Checker<'_> {
     }
 
     /// Formulas come in increasing date order; an undated `= …` formula comes first.
-    fn formula_dates_are_valid(&mut self, file: FileId, decl: &lang::VariableDecl) -> bool {
+    fn formula_dates_are_valid(&mut self, decl: &lang::VariableDecl, files: &[FileId]) -> bool {
         if decl.period == PeriodKind::Eternal {
             let span = decl.formulas[0].span;
-            self.error_at(file, span, format!("`{}` is eternal: it cannot have a formula", decl.name.text))
+            self.error_at(files[0], span, format!("`{}` is eternal: it cannot have a formula", decl.name.text))
                 .help
                 .push("declare it `yearly` if its value is computed".into());
             return false;
         }
         // An undated formula (`= …`) holds from the beginning of time: it can only come first.
-        if let Some(undated) = decl.formulas.iter().skip(1).find(|f| f.start.is_none()) {
-            self.error_at(file, undated.span, "only the first formula can be undated (`= …`)".into())
+        if let Some((undated, file)) = decl.formulas.iter().zip(files).skip(1).find(|(f, _)| f.start.is_none()) {
+            self.error_at(*file, undated.span, "only the first formula can be undated (`= …`)".into())
                 .help
                 .push("write it `from DATE:` like the others, or move it first".into());
             return false;
         }
-        for pair in decl.formulas.windows(2) {
+        for (pair, file) in decl.formulas.windows(2).zip(&files[1..]) {
             if pair[1].start <= pair[0].start {
                 let message = format!(
                     "formulas must be in date order: {} comes after {}",
                     pair[1].start.map_or("?".into(), |d| d.to_string()),
                     pair[0].start.map_or("?".into(), |d| d.to_string())
                 );
-                self.error_at(file, pair[1].span, message);
+                self.error_at(*file, pair[1].span, message);
                 return false;
             }
         }
