@@ -63,7 +63,7 @@ fn execute(step: &Step, model: &Model, dataset: &Dataset, slots: &[Option<Value>
             }
         }
         Step::Population { op, origin, .. } => population(op, *origin, model, dataset, slots, person_rows)?,
-        Step::Lookup { var, years, columns, default, origin, .. } => {
+        Step::Lookup { var, years, columns, fallback, default, origin, .. } => {
             let get = |slot: SlotId| slots[slot].as_ref().expect("computed before");
             let years = get(*years);
             let mut values = Vec::with_capacity(person_rows);
@@ -76,6 +76,7 @@ fn execute(step: &Step, model: &Model, dataset: &Dataset, slots: &[Option<Value>
                     .or_else(|| {
                         year.is_finite().then(|| dataset.input(model, *var, year as i32)).flatten().map(|c| c[row])
                     })
+                    .or_else(|| fallback.map(|f| get(f).at(row)))
                     .or(*default);
                 match value {
                     Some(v) => values.push(v),

@@ -93,7 +93,7 @@ impl Builder<'_> {
         let year = match period {
             VarPeriod::Offset(offset) => scope.year + offset,
             VarPeriod::Year(year) => *year,
-            VarPeriod::PerRow(years) => return self.lookup(var, years, expr, scope),
+            VarPeriod::PerRow(years) => return self.lookup(var, years, otherwise, expr, scope),
         };
         let fallback = otherwise.map(|e| (e, scope));
         let node = self.node(var, year, fallback);
@@ -103,7 +103,14 @@ impl Builder<'_> {
 
     /// A variable at a year computed per row: read from inputs (full columns for a year, or
     /// declared per-row columns), since formulas are planned for whole years only.
-    fn lookup(&mut self, var: VarId, years: &TExpr, expr: &TExpr, scope: &FormulaScope) -> Program {
+    fn lookup(
+        &mut self,
+        var: VarId,
+        years: &TExpr,
+        otherwise: Option<&TExpr>,
+        expr: &TExpr,
+        scope: &FormulaScope,
+    ) -> Program {
         let program = self.lower(years, scope);
         let years = self.materialize(program, years.shape);
         let model = self.model;
@@ -114,9 +121,13 @@ impl Builder<'_> {
                 columns.push((index, self.materialize(program, column.year.shape)));
             }
         }
+        let fallback = otherwise.map(|e| {
+            let program = self.lower(e, scope);
+            self.materialize(program, e.shape)
+        });
         let default = (self.missing() == MissingInputs::Default).then_some(model.variables[var].default);
         let slot = self.new_slot();
-        Program::Slot(self.push(Step::Lookup { slot, var, years, columns, default, origin: expr.origin }))
+        Program::Slot(self.push(Step::Lookup { slot, var, years, columns, fallback, default, origin: expr.origin }))
     }
 
     /// Computes a population operator's operands into slots.

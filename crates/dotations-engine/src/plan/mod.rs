@@ -98,12 +98,14 @@ pub enum Step {
         op: PopulationStep,
         origin: Origin,
     },
-    /// Reads a variable at a year given per row, from inputs only.
+    /// Reads a variable at a year given per row, from inputs only; rows without an input take
+    /// the `otherwise` value, else the default (with [`MissingInputs::Default`]), else fail.
     Lookup {
         slot: SlotId,
         var: VarId,
         years: SlotId,
         columns: Vec<(usize, SlotId)>,
+        fallback: Option<SlotId>,
         default: Option<f64>,
         origin: Origin,
     },
