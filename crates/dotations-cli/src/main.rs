@@ -6,6 +6,7 @@
 
 mod commands;
 mod data;
+mod summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -23,7 +23,12 @@ pub struct RuleFiles {
     pub formulas: Vec<SourceText>,
     /// Where the files come from, for messages (`embedded` or the directory).
     pub origin: String,
+    /// `formulas/synthese.yaml`: the rows of the summary table of `dotations compute` (path, text).
+    pub summary: Option<(String, String)>,
 }
+
+/// The summary table's definition, inside the formulas directory.
+pub const SUMMARY_FILE: &str = "synthese.yaml";
 
 impl RuleFiles {
     /// The rules embedded in the binary.
@@ -39,6 +44,10 @@ impl RuleFiles {
                 .map(|(path, text)| SourceText::new(format!("formulas/{path}"), text))
                 .collect(),
             origin: "embedded".into(),
+            summary: EMBEDDED_FORMULAS
+                .get_file(SUMMARY_FILE)
+                .and_then(|f| f.contents_utf8())
+                .map(|text| (format!("formulas/{SUMMARY_FILE}"), text.to_string())),
         }
     }
 
@@ -66,7 +75,10 @@ impl RuleFiles {
             .into_iter()
             .map(|(path, text)| SourceText::new(dir.join("formulas").join(path).display().to_string(), text))
             .collect();
-        diagnostics.into_result(RuleFiles { parameters, formulas, origin: dir.display().to_string() })
+        let summary_path = dir.join("formulas").join(SUMMARY_FILE);
+        let summary =
+            std::fs::read_to_string(&summary_path).ok().map(|text| (summary_path.display().to_string(), text));
+        diagnostics.into_result(RuleFiles { parameters, formulas, origin: dir.display().to_string(), summary })
     }
 
     /// Loads the parameters and compiles the formulas.

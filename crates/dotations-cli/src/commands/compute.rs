@@ -35,14 +35,29 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
     let mut timings = Timings::new(args.timings);
-    let model = dotations_rules::load(args.rules.as_deref())?;
+    let files = match &args.rules {
+        Some(dir) => dotations_rules::RuleFiles::from_dir(dir)?,
+        None => dotations_rules::RuleFiles::embedded(),
+    };
+    let summary_file = files.summary.clone();
+    let model = files.compile()?;
     timings.lap("load rules");
     let table = match &args.input {
         Some(path) => dotations_io::read_table(&model, path, args.year)?,
         None => crate::data::embedded_table(&model, args.year)?,
     };
     timings.lap("read input");
-    let targets = targets(&model, &args.variables)?;
+    let mut targets = targets(&model, &args.variables)?;
+    // Without --output the summary table is printed: it needs its own variables.
+    let summary = match (&args.output, &summary_file) {
+        (None, Some((path, text))) => Some(crate::summary::load(&model, path, text)?),
+        _ => None,
+    };
+    for var in summary.as_deref().map(crate::summary::variables).unwrap_or_default() {
+        if !targets.contains(&var) {
+            targets.push(var);
+        }
+    }
     let simulation = Simulation::new(&model, &table.dataset, MissingInputs::Error);
     let computed = simulation.compute_ids(args.year, &targets)?;
     timings.lap("compute");
@@ -59,12 +74,13 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     }
     timings.lap("write");
     if args.output.is_none() {
-        let rows = table.dataset.size(person);
-        println!(
-            "computed {} variables for {rows} communes in {}; write them with --output FILE.csv",
-            targets.len(),
-            args.year
-        );
+        let communes = table.dataset.size(person);
+        let origin = args.input.as_ref().map_or("embedded data".to_string(), |p| p.display().to_string());
+        match &summary {
+            Some(rows) => crate::summary::print(&model, &computed, rows, args.year, communes, &origin),
+            None => println!("computed {} variables for {communes} communes in {}", targets.len(), args.year),
+        }
+        println!("\nwrite every commune's values with --output FILE.csv (--help for more)");
     }
     Ok(())
 }

@@ -75,7 +75,15 @@ impl Builder<'_> {
 
     fn add_node(&mut self, var: VarId, year: i32, source: Source) -> usize {
         let slot = self.new_slot();
-        self.plan.nodes.push(PlannedNode { var, year, slot, source, parameters: Vec::new(), reads: Vec::new() });
+        self.plan.nodes.push(PlannedNode {
+            var,
+            year,
+            slot,
+            source,
+            parameters: Vec::new(),
+            reads: Vec::new(),
+            aggregates: Vec::new(),
+        });
         self.plan.nodes.len() - 1
     }
 

@@ -77,6 +77,8 @@ impl Builder<'_> {
                 let step = self.population(op, scope);
                 let slot = self.new_slot();
                 self.push(Step::Population { slot, op: step, origin: expr.origin });
+                let step_index = self.plan.steps.len() - 1;
+                self.plan.nodes[scope.node].aggregates.push(step_index);
                 Program::Slot(slot)
             }
         }

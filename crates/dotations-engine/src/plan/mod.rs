@@ -71,6 +71,9 @@ pub struct PlannedNode {
     pub parameters: Vec<ParameterRead>,
     /// Nodes whose values this one's formula reads.
     pub reads: Vec<usize>,
+    /// The population steps (sums, ranks, distributions…) of this node's formula, by index in
+    /// [`Plan::steps`]: the national values an explanation shows.
+    pub aggregates: Vec<usize>,
 }
 
 /// One step of a plan.

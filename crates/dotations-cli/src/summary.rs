@@ -1,0 +1,151 @@
+//! The summary table of `dotations compute`: per dotation, eligible communes, total amount and
+//! the national envelope it must fit. Its rows are defined with the rules, in
+//! `formulas/synthese.yaml`, so a model brings its own summary.
+
+use chrono::NaiveDate;
+use dotations_diagnostics::{Diagnostic, Diagnostics, Location};
+use dotations_engine::eval::population::pairwise_sum;
+use dotations_engine::model::VarId;
+use dotations_engine::{Computed, Model};
+
+/// One row as written in `synthese.yaml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowSpec {
+    label: String,
+    amount: String,
+    eligible: Option<String>,
+    envelope: Option<String>,
+}
+
+/// Where the envelope of a row comes from.
+enum Envelope {
+    Parameter(String),
+    Variable(VarId),
+}
+
+/// A row with its names resolved against the model.
+pub struct Row {
+    label: String,
+    amount: VarId,
+    eligible: Option<VarId>,
+    envelope: Option<Envelope>,
+}
+
+/// Reads the summary's definition and checks its names.
+pub fn load(model: &Model, path: &str, text: &str) -> Result<Vec<Row>, Diagnostics> {
+    let specs: Vec<RowSpec> = serde_yaml::from_str(text).map_err(|e| {
+        let location = e.location().map(|l| Location::new(path, l.line(), l.column()));
+        Diagnostics::from(Diagnostic::error(format!("invalid summary table: {e}")).at_opt(location))
+    })?;
+    let mut diagnostics = Diagnostics::new();
+    let mut variable = |name: &str, label: &str| match model.variable_id(name) {
+        Some(id) => Some(id),
+        None => {
+            let error = model.unknown_variable(name).with_note(format!("in the row `{label}` of {path}"));
+            diagnostics.push(error);
+            None
+        }
+    };
+    let mut rows = Vec::new();
+    for spec in specs {
+        let amount = variable(&spec.amount, &spec.label);
+        let eligible = spec.eligible.as_deref().map(|name| variable(name, &spec.label));
+        let envelope = match spec.envelope.as_deref() {
+            None => Some(None),
+            Some(name) if model.parameters.get(name).is_some() => Some(Some(Envelope::Parameter(name.to_string()))),
+            Some(name) => variable(name, &spec.label).map(|id| Some(Envelope::Variable(id))),
+        };
+        if let (Some(amount), Some(envelope)) = (amount, envelope) {
+            rows.push(Row { label: spec.label, amount, eligible: eligible.flatten(), envelope });
+        }
+    }
+    diagnostics.into_result(rows)
+}
+
+/// The variables the summary needs computed.
+pub fn variables(rows: &[Row]) -> Vec<VarId> {
+    let mut needed = Vec::new();
+    for row in rows {
+        needed.push(row.amount);
+        needed.extend(row.eligible);
+        if let Some(Envelope::Variable(id)) = row.envelope {
+            needed.push(id);
+        }
+    }
+    needed
+}
+
+/// Prints the table.
+pub fn print(model: &Model, computed: &Computed<'_>, rows: &[Row], year: i32, communes: usize, origin: &str) {
+    println!("Dotations {year} — {} communes ({origin})\n", thousands(communes as f64));
+    println!("{:<36} {:>10} {:>18} {:>18} {:>16}", "", "communes", "montant total", "enveloppe", "écart");
+    let date = NaiveDate::from_ymd_opt(year, 1, 1).expect("January 1");
+    for row in rows {
+        let column = |var: VarId| computed.value(var, year).and_then(|v| v.as_column().cloned());
+        let Some(amounts) = column(row.amount) else { continue };
+        let eligible = match row.eligible.and_then(column) {
+            Some(flags) => flags.iter().filter(|f| **f != 0.0).count(),
+            None => amounts.iter().filter(|a| **a > 0.0).count(),
+        };
+        let total = pairwise_sum(&amounts);
+        let envelope = match &row.envelope {
+            Some(Envelope::Parameter(path)) => match model.parameters.value_at(path, date) {
+                Ok(Some(dotations_params::ParamValue::Number(n))) => Some(dotations_params::decimal_to_f64(*n)),
+                _ => None,
+            },
+            Some(Envelope::Variable(id)) => computed.value(*id, year).map(|v| v.at(0)),
+            None => None,
+        };
+        let (envelope_text, gap_text) = match envelope {
+            Some(e) => (thousands(e), signed(total - e)),
+            None => (String::new(), String::new()),
+        };
+        println!(
+            "{:<36} {:>10} {:>18} {:>18} {:>16}",
+            row.label,
+            thousands(eligible as f64),
+            thousands(total),
+            envelope_text,
+            gap_text
+        );
+    }
+}
+
+/// A whole number of euros with spaces between thousands, as written in French.
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(c);
+    }
+    if value < -0.5 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+fn signed(value: f64) -> String {
+    if value > 0.5 {
+        format!("+{}", thousands(value))
+    } else {
+        thousands(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(6_738_683_660.4), "6 738 683 660");
+        assert_eq!(thousands(-1_234.0), "-1 234");
+        assert_eq!(thousands(12.0), "12");
+        assert_eq!(signed(1_000.0), "+1 000");
+    }
+}
