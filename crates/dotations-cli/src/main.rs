@@ -38,6 +38,14 @@ enum Command {
     ///   dotations compute --year 2025
     ///   dotations compute --year 2025 --input communes_2025.csv.gz --output resultats.csv --national etat.csv
     ///   dotations compute --year 2025 --variables dotation_forfaitaire,dsu_montant --output dsu.csv --timings
+    ///
+    /// From the DGCL's criteria files as published (French headers, decimal commas; see docs/data.md):
+    ///   dotations compute --year 2025 --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv
+    ///
+    /// Several years in a row, each year's results becoming the next year's previous-year values:
+    ///   dotations compute --years 2024..2025 --output 'resultats_{year}.csv'
+    ///   dotations compute --years 2024..2026 --inputs 'communes_{year}.csv' --output 'resultats_{year}.csv'
+    ///   dotations compute --years 2025..2027 --input communes_2025.csv --input-2026 communes_2026.csv
     #[command(verbatim_doc_comment)]
     Compute(commands::compute::Args),
     /// Load and check the rules (parameters and formulas), reporting every error at once.
@@ -63,9 +71,108 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: chrono::NaiveDate,
     },
+    /// Compare two versions of the law: parameters, formulas, and their impact on the communes.
+    ///
+    /// A and B are git revisions of the repository the command runs in (read without touching
+    /// the working tree; REV:path for rules in a sub-directory) or rule directories (`.` is the
+    /// working tree). Parameters are compared by value per path and date (YAML layout is not a
+    /// change), formulas per variable and start date (layout and comments are not a change).
+    /// With --input or --embedded and --year, every output of both versions is computed on the
+    /// same data: how many communes change, by how much, and the largest moves.
+    ///
+    /// Examples:
+    ///   dotations diff HEAD~1 HEAD
+    ///   dotations diff main .                          # the working tree against main
+    ///   dotations diff HEAD~1 HEAD --embedded --year 2025
+    ///   dotations diff v1.0 HEAD --input communes_2025.csv.gz --year 2025 --markdown > comment.md
+    ///   dotations diff HEAD:tests/model my_rules/      # a rule directory against a committed one
+    #[command(verbatim_doc_comment)]
+    Diff(commands::diff::Args),
+    /// Run a scenario: a change to the law, compared with the law in force, and its expectations.
+    ///
+    /// The scenario (YAML, see docs/scenarios.md) changes parameters, replaces formulas or adds
+    /// variables. Both laws are computed on the same data (default: the embedded synthetic
+    /// France); the impact is printed per dotation — totals, communes receiving it, winners and
+    /// losers — and by demographic strate. Each expectation of the scenario is then checked;
+    /// the command fails (exit code 1) if one is not met.
+    ///
+    /// Examples:
+    ///   dotations scenario scenarios/plf_hausse_dsr_dsu.yaml
+    ///   dotations scenario scenarios/indice_cible_poids.yaml --year 2025 --output impact.csv
+    ///   dotations scenario mon_scenario.yaml --input communes_2025.csv.gz --threshold 1%
+    #[command(verbatim_doc_comment)]
+    Scenario(commands::scenario::Args),
+    /// Run YAML tests of the law, in OpenFisca's test format (docs/testing.md).
+    ///
+    /// Each test gives communes and their inputs for a period, and the values it expects. For
+    /// each failing test, the report gives the test's file and line, then for each output that
+    /// differs: the variable, the year, the margin used and every commune whose value differs
+    /// (expected, actual, difference). The last line is `N passed, M failed`; the exit code is 1
+    /// when a test fails or cannot be read.
+    ///
+    /// Examples:
+    ///   dotations test tests/yaml
+    ///   dotations test tests/yaml/dsr --name-filter bourg-centre --verbose
+    ///   dotations test mes_tests.yaml --rules mes_regles/
+    #[command(verbatim_doc_comment)]
+    Test(commands::test::Args),
+    /// Generate a static web site that documents the rules, to read in a browser.
+    ///
+    /// A page per variable (declaration, formulas by date with every name a link, what it reads
+    /// and what reads it), a page per parameter or scale (values by date as written, legal
+    /// references), the rule files, indexes and a search. Plain HTML in French, no build step:
+    /// open DIR/index.html directly or serve DIR with any static server. The output is
+    /// deterministic, so two versions of the site can be compared with diff.
+    ///
+    /// Examples:
+    ///   dotations docs --out site
+    ///   dotations docs --out site --rules mes_regles/
+    ///   python3 -m http.server --directory site 8000     # then http://localhost:8000
+    #[command(verbatim_doc_comment)]
+    Docs(commands::docs::Args),
+    /// Compare the engine's amounts with those the DGCL publishes in its criteria file.
+    ///
+    /// Reads the DGCL file of the year as published (French headers, decimal commas) through
+    /// the mapping data/dgcl/YEAR.yaml, computes every commune, and prints per dotation how many
+    /// communes match (amounts to the euro, ranks exactly) and the largest gaps.
+    ///
+    /// Examples:
+    ///   dotations compare --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv --year 2025
+    ///   dotations compare --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv --year 2025 --top 20 --output ecarts.csv
+    #[command(verbatim_doc_comment)]
+    Compare(commands::compare::Args),
+    /// Explain why a commune gets a value: the tree of what made it.
+    ///
+    /// For one commune and one variable: the formula that applied (file, line, from which date),
+    /// the parameters it read with their legal references, the national values it used (sums,
+    /// strate means, ranks, point values of a distribution with the commune's bounds), the
+    /// decisions it made (the branch of an `if`, the bound of a `clamp`), and each variable it
+    /// read, explained in turn down to --depth levels. Only what mattered for that commune is
+    /// shown; a variable already shown is referenced, not repeated. See docs/explain.md.
+    ///
+    /// Examples:
+    ///   dotations explain --year 2025 --commune 66001 dsr_fraction_cible
+    ///   dotations explain --year 2025 --commune 32002 dsr_fraction_cible --depth 2
+    ///   dotations explain --year 2025 --commune 66001 dsu_montant --json > explication.json
+    ///   dotations explain --year 2024 --rules tests/model --input tests/model/communes_2024.csv --commune B montant
+    #[command(verbatim_doc_comment)]
+    Explain(commands::explain::Args),
     /// Show what a variable depends on: variables, parameters, and the inputs it needs.
     ///
     /// Example: dotations graph dsr_fraction_cible --inputs
+    /// Serve the law over HTTP: OpenFisca's Web API, commune pages and a web page.
+    ///
+    /// Loads the law and the data, computes every year once, then answers: GET / is a web page
+    /// to find a commune, see its dotations and try a what-if; /calculate, /trace, /variables,
+    /// /parameters, /entities and /spec follow OpenFisca's Web API; /communes, /law and
+    /// /scenario are this server's own (docs/api.md).
+    ///
+    /// Examples:
+    ///   dotations serve                      (then open http://localhost:8000/)
+    ///   dotations serve --port 5000 --year 2025
+    ///   dotations serve --input communes_2025.csv.gz --year 2025 --rules ./ma-loi
+    #[command(verbatim_doc_comment)]
+    Serve(commands::serve::Args),
     Graph {
         /// The variable, e.g. dsu_montant.
         variable: String,
@@ -79,11 +186,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--input-2025 FILE` is spelt `--input-year 2025=FILE` for clap.
+    let cli = Cli::parse_from(commands::chain::rewrite_args(std::env::args_os()));
     let result = match cli.command {
         Command::Compute(args) => commands::compute::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+        Command::Diff(args) => commands::diff::run(args),
         Command::Check { rules } => commands::check::run(rules.as_deref()),
+        Command::Scenario(args) => commands::scenario::run(args),
+        Command::Test(args) => commands::test::run(args),
+        Command::Docs(args) => commands::docs::run(args),
         Command::Parameters { dir, date } => commands::parameters::run(dir.as_deref(), date),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Graph { variable, inputs, rules } => commands::graph::run(&variable, inputs, rules.as_deref()),
     };
     match result {

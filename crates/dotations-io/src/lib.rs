@@ -8,8 +8,12 @@
 //! written back unchanged, so nothing the user gave is silently dropped. A column named after a
 //! national (État) variable gives its value (the same in every row), e.g. an official point value.
 //! Every error names the file, the row and the column.
+//!
+//! The DGCL's own per-commune criteria files (French headers, decimal commas) are read through a
+//! mapping file per year: see [`dgcl`].
 #![forbid(unsafe_code)]
 
+pub mod dgcl;
 mod read;
 mod write;
 

@@ -10,30 +10,36 @@ use dotations_engine::{MissingInputs, Simulation};
 #[derive(clap::Args)]
 pub struct Args {
     /// The year to compute, e.g. 2025.
-    #[arg(long)]
-    year: i32,
+    #[arg(long, required_unless_present = "years")]
+    pub(crate) year: Option<i32>,
     /// Input table: one row per commune, one column per input variable (`name__prev` for the
     /// previous year); `.csv` or `.csv.gz`. Default: the embedded synthetic France.
     #[arg(long, value_name = "IN.csv[.gz]")]
-    input: Option<PathBuf>,
+    pub(crate) input: Option<PathBuf>,
     /// Write every input column and the computed commune variables to this CSV file.
     #[arg(long, value_name = "OUT.csv")]
-    output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Write the national (État) variables as `variable,value` to this CSV file.
     #[arg(long, value_name = "NAT.csv")]
-    national: Option<PathBuf>,
+    pub(crate) national: Option<PathBuf>,
     /// Rule directory (holding parameters/ and formulas/); default: the embedded rules.
     #[arg(long, value_name = "DIR")]
-    rules: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
     /// Compute only these variables (comma-separated) and what they need.
     #[arg(long, value_delimiter = ',', value_name = "a,b,…")]
-    variables: Vec<String>,
+    pub(crate) variables: Vec<String>,
     /// Print the time of each phase on stderr.
     #[arg(long)]
-    timings: bool,
+    pub(crate) timings: bool,
+    #[command(flatten)]
+    pub(crate) dgcl: super::dgcl::DgclArgs,
+    #[command(flatten)]
+    pub(crate) chain: super::chain::ChainArgs,
 }
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
+    let Some(year) = args.year else { return super::chain::run(&args) };
+    super::chain::refuse_without_years(&args.chain)?;
     let mut timings = Timings::new(args.timings);
     let files = match &args.rules {
         Some(dir) => dotations_rules::RuleFiles::from_dir(dir)?,
@@ -43,8 +49,9 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let model = files.compile()?;
     timings.lap("load rules");
     let table = match &args.input {
-        Some(path) => dotations_io::read_table(&model, path, args.year)?,
-        None => crate::data::embedded_table(&model, args.year)?,
+        Some(path) => dotations_io::read_table(&model, path, year)?,
+        None if args.dgcl.dgcl.is_some() => super::dgcl::read_table(&model, &args.dgcl, year)?,
+        None => crate::data::embedded_table(&model, year)?,
     };
     timings.lap("read input");
     let mut targets = targets(&model, &args.variables)?;
@@ -59,7 +66,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         }
     }
     let simulation = Simulation::new(&model, &table.dataset, MissingInputs::Error);
-    let computed = simulation.compute_ids(args.year, &targets)?;
+    let computed = simulation.compute_ids(year, &targets)?;
     timings.lap("compute");
     let person = model.person_entity();
     let (communal, national): (Vec<VarId>, Vec<VarId>) =
@@ -75,10 +82,11 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     timings.lap("write");
     if args.output.is_none() {
         let communes = table.dataset.size(person);
-        let origin = args.input.as_ref().map_or("embedded data".to_string(), |p| p.display().to_string());
+        let origin = args.input.as_ref().or(args.dgcl.dgcl.as_ref());
+        let origin = origin.map_or("embedded data".to_string(), |p| p.display().to_string());
         match &summary {
-            Some(rows) => crate::summary::print(&model, &computed, rows, args.year, communes, &origin),
-            None => println!("computed {} variables for {communes} communes in {}", targets.len(), args.year),
+            Some(rows) => crate::summary::print(&model, &computed, rows, year, communes, &origin),
+            None => println!("computed {} variables for {communes} communes in {year}", targets.len()),
         }
         println!("\nwrite every commune's values with --output FILE.csv (--help for more)");
     }
@@ -86,7 +94,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
 }
 
 /// The variables to compute: those asked for, or every variable that has a formula.
-fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {
+pub(super) fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {
     if names.is_empty() {
         let mut all: Vec<VarId> = (0..model.variables.len()).filter(|v| model.variables[*v].is_computed()).collect();
         all.sort_by(|a, b| model.variables[*a].name.cmp(&model.variables[*b].name));
@@ -103,11 +111,11 @@ fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarI
     diagnostics.into_result(ids)
 }
 
-fn create(path: &std::path::Path) -> Result<std::fs::File, Diagnostics> {
+pub(super) fn create(path: &std::path::Path) -> Result<std::fs::File, Diagnostics> {
     std::fs::File::create(path).map_err(|e| io_error(path, e))
 }
 
-fn io_error(path: &std::path::Path, error: std::io::Error) -> Diagnostics {
+pub(super) fn io_error(path: &std::path::Path, error: std::io::Error) -> Diagnostics {
     Diagnostic::error(format!("cannot write {}: {error}", path.display())).into()
 }
 

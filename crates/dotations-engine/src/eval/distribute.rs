@@ -9,10 +9,11 @@
 //!
 //! A row is unbounded when its previous amount is 0 or when the caller flags it (e.g. communes
 //! that were not eligible). `Σ b_i(x)` is continuous, piecewise linear and non-decreasing in `x`
-//! (scores are ≥ 0), so the root is found exactly: sort the breakpoints `low·prev/score` and
-//! `high·prev/score`, walk the segments to the one where the sum reaches the budget, and solve
-//! the linear equation on it. The reference implementation finds the same root with Brent's
-//! method on [1e-6, 1e6]; solving on the breakpoints gives it to the last bits instead.
+//! (scores are ≥ 0), so the root is found exactly: find the linear piece of the sum that reaches
+//! the budget — its ends are breakpoints `low·prev/score` or `high·prev/score`; Newton's steps
+//! go from piece to piece, and walking the sorted breakpoints is the fallback — and solve the
+//! linear equation on it. The reference implementation finds the same root with Brent's method
+//! on [1e-6, 1e6]; solving on the pieces gives it to the last bits instead.
 //!
 //! ```
 //! use dotations_engine::eval::distribute::{distribute, Distribution};
@@ -118,8 +119,84 @@ fn amount(shape: RowShape, x: f64) -> f64 {
     }
 }
 
+/// The total of the rows fixed at a bound (or constant) and the slope of the total (the scores
+/// of the rows in their linear range), at `x`: the linear piece of `Σ b_i` that holds `x`.
+fn linearise(shapes: &[RowShape], x: f64) -> (f64, f64) {
+    let (mut fixed, mut slope) = (0.0, 0.0);
+    for shape in shapes {
+        match *shape {
+            RowShape::Linear(score) => slope += score,
+            RowShape::Constant(value) => fixed += value,
+            RowShape::Bounded { score, floor, ceiling } => {
+                let value = score * x;
+                if value <= floor {
+                    fixed += floor;
+                } else if value >= ceiling {
+                    fixed += ceiling;
+                } else {
+                    slope += score;
+                }
+            }
+        }
+    }
+    (fixed, slope)
+}
+
 /// The point value where the total reaches the budget.
+///
+/// Newton's method on a piecewise-linear, non-decreasing function: from a point, the root of
+/// the linear piece holding it is the next point; once a point lies on the piece that holds
+/// the root, the next one *is* the root, exactly. A few passes over the rows usually suffice,
+/// instead of sorting every breakpoint; if a step leaves the bracket or the steps do not
+/// settle, the breakpoints are walked in order.
 fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
+    let (floor_total, _) = linearise(shapes, 0.0);
+    if floor_total > budget {
+        return Err(DistributeError::BelowFloors { budget, floor: floor_total });
+    }
+    let unbounded_slope: f64 = shapes.iter().map(|s| if let RowShape::Linear(score) = s { *score } else { 0.0 }).sum();
+    if unbounded_slope <= 0.0 {
+        let (ceiling_total, _) = linearise(shapes, f64::INFINITY);
+        if ceiling_total < budget {
+            return Err(DistributeError::AboveCeilings { budget, ceiling: ceiling_total });
+        }
+    }
+    let total_score: f64 = shapes
+        .iter()
+        .map(|s| match s {
+            RowShape::Linear(score) | RowShape::Bounded { score, .. } => *score,
+            RowShape::Constant(_) => 0.0,
+        })
+        .sum();
+    let (mut low, mut high) = (0.0f64, f64::INFINITY);
+    let mut x = if total_score > 0.0 { budget / total_score } else { 0.0 };
+    for _ in 0..30 {
+        let (fixed, slope) = linearise(shapes, x);
+        let total = fixed + slope * x;
+        if total == budget {
+            return Ok(refine(shapes, budget, x));
+        }
+        if total < budget {
+            low = low.max(x);
+        } else {
+            high = high.min(x);
+        }
+        let newton = if slope > 0.0 { (budget - fixed) / slope } else { f64::NAN };
+        if !(newton > low && newton < high) {
+            // A step out of the bracket: walk the breakpoints instead.
+            return solve_by_breakpoints(shapes, budget);
+        }
+        if (newton - x).abs() <= 4.0 * f64::EPSILON * x.abs() {
+            return Ok(refine(shapes, budget, newton));
+        }
+        x = newton;
+    }
+    solve_by_breakpoints(shapes, budget)
+}
+
+/// The same root by walking every breakpoint in order: the fallback when Newton's steps do not
+/// settle quickly (e.g. many rows bounded near the root).
+fn solve_by_breakpoints(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
     // State at x = 0: every bounded row sits at clamp(0, floor, ceiling); the sweep then walks
     // the breakpoints in increasing order, tracking the total and its slope.
     let mut total = 0.0;
@@ -247,6 +324,38 @@ mod tests {
         let result = run(33.0, &[1.0, 1.0], &[10.0, 20.0], None).unwrap();
         assert_eq!(result.amounts, [12.0, 21.0]);
         assert_eq!(result.point, 21.0);
+    }
+
+    #[test]
+    fn newton_steps_find_the_root_of_the_breakpoint_walk() {
+        // Deterministic pseudo-random rows: a mix of new, bounded and flagged communes.
+        let mut state: u64 = 7;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..20 {
+            let rows = 2_000;
+            let score: Vec<f64> = (0..rows).map(|_| if next() < 0.2 { 0.0 } else { 1_000.0 * next() }).collect();
+            let previous: Vec<f64> = (0..rows).map(|_| if next() < 0.3 { 0.0 } else { 50_000.0 * next() }).collect();
+            let flagged: Vec<f64> = (0..rows).map(|_| if next() < 0.05 { 1.0 } else { 0.0 }).collect();
+            // Between the total of the floors and that of the ceilings, give or take the new rows.
+            let last_year: f64 = previous.iter().sum();
+            let input = Distribution {
+                budget: last_year * (0.95 + 0.3 * next()),
+                score: &score,
+                previous: &previous,
+                low: 0.9,
+                high: 1.2,
+                unbounded: Some(&flagged),
+            };
+            let shapes = row_shapes(&input).unwrap();
+            let walked = solve_by_breakpoints(&shapes, input.budget).unwrap();
+            let result = distribute(&input).unwrap();
+            assert!((result.point - walked).abs() <= 1e-12 * walked, "case {case}: {} vs {walked}", result.point);
+            let total = pairwise_sum(&result.amounts);
+            assert!((total - input.budget).abs() <= 1e-6, "case {case}: total {total}");
+        }
     }
 
     #[test]

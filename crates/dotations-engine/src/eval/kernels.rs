@@ -12,6 +12,73 @@ use crate::model::{BinaryOp, Builtin, UnaryOp};
 use super::scale::ScaleTable;
 use super::value::Value;
 
+/// Binds `$f` to the scalar function of a binary operator and evaluates `$body` with it, once
+/// per operator: each loop that uses it is specialised (inlined and vectorisable), where a
+/// function pointer per element would cost several times the operation.
+macro_rules! with_binary {
+    ($op:expr, $f:ident => $body:expr) => {{
+        // A select rather than a conversion: the loops stay vectorisable.
+        #[inline(always)]
+        fn bool(b: bool) -> f64 {
+            if b {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        match $op {
+            BinaryOp::Add => {
+                let $f = |x: f64, y: f64| x + y;
+                $body
+            }
+            BinaryOp::Sub => {
+                let $f = |x: f64, y: f64| x - y;
+                $body
+            }
+            BinaryOp::Mul => {
+                let $f = |x: f64, y: f64| x * y;
+                $body
+            }
+            BinaryOp::Div => {
+                let $f = |x: f64, y: f64| x / y;
+                $body
+            }
+            BinaryOp::And => {
+                let $f = |x: f64, y: f64| bool((x != 0.0) & (y != 0.0));
+                $body
+            }
+            BinaryOp::Or => {
+                let $f = |x: f64, y: f64| bool((x != 0.0) | (y != 0.0));
+                $body
+            }
+            BinaryOp::Lt => {
+                let $f = |x: f64, y: f64| bool(x < y);
+                $body
+            }
+            BinaryOp::Le => {
+                let $f = |x: f64, y: f64| bool(x <= y);
+                $body
+            }
+            BinaryOp::Gt => {
+                let $f = |x: f64, y: f64| bool(x > y);
+                $body
+            }
+            BinaryOp::Ge => {
+                let $f = |x: f64, y: f64| bool(x >= y);
+                $body
+            }
+            BinaryOp::Eq => {
+                let $f = |x: f64, y: f64| bool(x == y);
+                $body
+            }
+            BinaryOp::Ne => {
+                let $f = |x: f64, y: f64| bool(x != y);
+                $body
+            }
+        }
+    }};
+}
+
 /// Rows per chunk: small enough for the intermediates of a formula to stay in L1/L2.
 pub const CHUNK: usize = 2048;
 
@@ -56,31 +123,42 @@ enum Operand<'a> {
     Owned(Vec<f64>),
 }
 
-impl Operand<'_> {
-    fn get(&self, i: usize) -> f64 {
-        match self {
-            Operand::Scalar(v) => *v,
-            Operand::Slice(s) => s[i],
-            Operand::Owned(v) => v[i],
-        }
-    }
-}
-
 impl Program {
     /// Evaluates the program for `rows` rows (1 for a scalar) and returns the values.
     pub fn run(&self, env: &Env<'_>, rows: usize) -> Vec<f64> {
-        let mut out = Vec::with_capacity(rows);
+        let mut out = vec![0.0; rows];
+        self.run_into(env, &mut out);
+        out
+    }
+
+    /// Evaluates the program for every row of `out`, chunk by chunk, writing the values there.
+    pub fn run_into(&self, env: &Env<'_>, out: &mut [f64]) {
+        let rows = out.len();
         let mut start = 0;
         while start < rows {
             let end = (start + CHUNK).min(rows);
-            match self.eval(env, start, end) {
-                Operand::Scalar(v) => out.extend(std::iter::repeat_n(v, end - start)),
-                Operand::Slice(s) => out.extend_from_slice(s),
-                Operand::Owned(v) => out.extend_from_slice(&v),
-            }
+            self.eval_into(env, start, end, &mut out[start..end]);
             start = end;
         }
-        out
+    }
+
+    /// Evaluates one chunk straight into `out`: the last operation writes its results where they
+    /// belong instead of into a buffer that would then be copied.
+    fn eval_into(&self, env: &Env<'_>, start: usize, end: usize, out: &mut [f64]) {
+        match self {
+            Program::Binary(op, a, b) => {
+                let (a, b) = (a.eval(env, start, end), b.eval(env, start, end));
+                with_binary!(*op, f => write2(&a, &b, out, f))
+            }
+            Program::If(c, a, b) => {
+                let (c, a, b) = (c.eval(env, start, end), a.eval(env, start, end), b.eval(env, start, end));
+                match c {
+                    Operand::Scalar(c) => write_operand(if c != 0.0 { &a } else { &b }, out),
+                    c => select(view_ref(&c, &None), &a, &b, out),
+                }
+            }
+            _ => write_operand(&self.eval(env, start, end), out),
+        }
     }
 
     /// Whether the program reads no slot (its value is the same for every row).
@@ -105,19 +183,24 @@ impl Program {
             }
             Program::Unary(op, a) => {
                 let a = a.eval(env, start, end);
-                let f = unary_fn(*op);
-                map1(a, len, f)
+                match op {
+                    UnaryOp::Negate => map1(a, len, |x| -x),
+                    UnaryOp::Not => map1(a, len, |x| if x == 0.0 { 1.0 } else { 0.0 }),
+                }
             }
             Program::Binary(op, a, b) => {
                 let (a, b) = (a.eval(env, start, end), b.eval(env, start, end));
-                map2(a, b, len, binary_fn(*op))
+                binary(*op, a, b, len)
             }
             Program::If(c, a, b) => {
                 let (c, a, b) = (c.eval(env, start, end), a.eval(env, start, end), b.eval(env, start, end));
                 if let Operand::Scalar(c) = c {
                     return if c != 0.0 { a } else { b };
                 }
-                Operand::Owned((0..len).map(|i| if c.get(i) != 0.0 { a.get(i) } else { b.get(i) }).collect())
+                let mut out = Vec::with_capacity(len);
+                out.extend(view_ref(&c, &None).iter().map(|_| 0.0));
+                select(view_ref(&c, &None), &a, &b, &mut out);
+                Operand::Owned(out)
             }
             Program::Call(builtin, args) => {
                 let args: Vec<Operand<'e>> = args.iter().map(|a| a.eval(env, start, end)).collect();
@@ -128,6 +211,71 @@ impl Program {
                 map1(x, len, |v| table.calc(v))
             }
         }
+    }
+}
+
+fn write_operand(operand: &Operand<'_>, out: &mut [f64]) {
+    match operand {
+        Operand::Scalar(v) => out.fill(*v),
+        Operand::Slice(s) => out.copy_from_slice(s),
+        Operand::Owned(v) => out.copy_from_slice(v),
+    }
+}
+
+/// `out[i] = f(a[i], b[i])`, a loop per combination of constant and column operands.
+fn write2(a: &Operand<'_>, b: &Operand<'_>, out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+    match (a, b) {
+        (Operand::Scalar(x), Operand::Scalar(y)) => out.fill(f(*x, *y)),
+        (Operand::Scalar(x), b) => {
+            for (o, y) in out.iter_mut().zip(view_ref(b, &None)) {
+                *o = f(*x, *y);
+            }
+        }
+        (a, Operand::Scalar(y)) => {
+            for (o, x) in out.iter_mut().zip(view_ref(a, &None)) {
+                *o = f(*x, *y);
+            }
+        }
+        (a, b) => {
+            for ((o, x), y) in out.iter_mut().zip(view_ref(a, &None)).zip(view_ref(b, &None)) {
+                *o = f(*x, *y);
+            }
+        }
+    }
+}
+
+/// `out[i] = if c[i] { a[i] } else { b[i] }`, with a loop per kind of branch (constants are
+/// not spread into buffers: a branch is very often a constant such as 0).
+fn select(c: &[f64], a: &Operand<'_>, b: &Operand<'_>, out: &mut [f64]) {
+    match (a, b) {
+        (Operand::Scalar(a), Operand::Scalar(b)) => {
+            for (o, c) in out.iter_mut().zip(c) {
+                *o = if *c != 0.0 { *a } else { *b };
+            }
+        }
+        (Operand::Scalar(a), b) => {
+            for ((o, c), b) in out.iter_mut().zip(c).zip(view_ref(b, &None)) {
+                *o = if *c != 0.0 { *a } else { *b };
+            }
+        }
+        (a, Operand::Scalar(b)) => {
+            for ((o, c), a) in out.iter_mut().zip(c).zip(view_ref(a, &None)) {
+                *o = if *c != 0.0 { *a } else { *b };
+            }
+        }
+        (a, b) => {
+            for (((o, c), a), b) in out.iter_mut().zip(c).zip(view_ref(a, &None)).zip(view_ref(b, &None)) {
+                *o = if *c != 0.0 { *a } else { *b };
+            }
+        }
+    }
+}
+
+/// A constant spread over a chunk, to be read as a slice (`None` for a column operand).
+fn spread(operand: &Operand<'_>, len: usize) -> Option<Vec<f64>> {
+    match operand {
+        Operand::Scalar(v) => Some(vec![*v; len]),
+        _ => None,
     }
 }
 
@@ -143,7 +291,11 @@ fn map1<'e>(a: Operand<'e>, len: usize, f: impl Fn(f64) -> f64) -> Operand<'e> {
     }
 }
 
-fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: fn(f64, f64) -> f64) -> Operand<'e> {
+fn binary<'e>(op: BinaryOp, a: Operand<'e>, b: Operand<'e>, len: usize) -> Operand<'e> {
+    with_binary!(op, f => map2(a, b, len, f))
+}
+
+fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: impl Fn(f64, f64) -> f64 + Copy) -> Operand<'e> {
     match (a, b) {
         (Operand::Scalar(x), Operand::Scalar(y)) => Operand::Scalar(f(x, y)),
         (Operand::Owned(mut v), b) => {
@@ -171,13 +323,44 @@ fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: fn(f64, f64) -> f64) 
     }
 }
 
+/// A three-operand kernel: each operand is brought to a slice of the chunk (a constant is
+/// spread into a buffer) so that the loop is a plain zip the compiler can vectorise.
+fn map3<'e>(
+    a: Operand<'e>,
+    b: Operand<'e>,
+    c: Operand<'e>,
+    len: usize,
+    f: impl Fn(f64, f64, f64) -> f64,
+) -> Operand<'e> {
+    if let (Operand::Scalar(x), Operand::Scalar(y), Operand::Scalar(z)) = (&a, &b, &c) {
+        return Operand::Scalar(f(*x, *y, *z));
+    }
+    let (sa, sb, sc) = (spread(&a, len), spread(&b, len), spread(&c, len));
+    let (x, y, z) = (view_ref(&a, &sa), view_ref(&b, &sb), view_ref(&c, &sc));
+    Operand::Owned(x.iter().zip(y).zip(z).map(|((x, y), z)| f(*x, *y, *z)).collect())
+}
+
+/// The values of an operand as a slice (`spread` holds a constant spread over the chunk).
+fn view_ref<'a>(operand: &'a Operand<'_>, spread: &'a Option<Vec<f64>>) -> &'a [f64] {
+    match (operand, spread) {
+        (_, Some(buffer)) => buffer,
+        (Operand::Slice(s), None) => s,
+        (Operand::Owned(v), None) => v,
+        (Operand::Scalar(_), None) => unreachable!("a constant is spread"),
+    }
+}
+
 fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand<'e> {
     match builtin {
-        Builtin::Min | Builtin::Max => {
-            let f = if builtin == Builtin::Min { min_nan as fn(f64, f64) -> f64 } else { max_nan };
+        Builtin::Min => {
             let mut args = args.into_iter();
             let first = args.next().expect("at least two arguments");
-            args.fold(first, |acc, next| map2(acc, next, len, f))
+            args.fold(first, |acc, next| map2(acc, next, len, min_nan))
+        }
+        Builtin::Max => {
+            let mut args = args.into_iter();
+            let first = args.next().expect("at least two arguments");
+            args.fold(first, |acc, next| map2(acc, next, len, max_nan))
         }
         Builtin::Clamp => {
             let high = args.pop().expect("clamp high");
@@ -189,10 +372,10 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
             let default = args.pop().expect("ratio default");
             let b = args.pop().expect("ratio divisor");
             let a = args.pop().expect("ratio dividend");
-            if let (Operand::Scalar(a), Operand::Scalar(b), Operand::Scalar(d)) = (&a, &b, &default) {
-                return Operand::Scalar(ratio(*a, *b, *d));
+            match default {
+                Operand::Scalar(d) => map2(a, b, len, move |x, y| ratio(x, y, d)),
+                default => map3(a, b, default, len, ratio),
             }
-            Operand::Owned((0..len).map(|i| ratio(a.get(i), b.get(i), default.get(i))).collect())
         }
         Builtin::RoundHalfEven | Builtin::RoundHalfAway => {
             let even = builtin == Builtin::RoundHalfEven;
@@ -211,10 +394,7 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
             let month = args.pop().expect("month");
             let year = args.pop().expect("year");
             let f = crate::model::days_of_civil;
-            if let (Operand::Scalar(y), Operand::Scalar(m), Operand::Scalar(d)) = (&year, &month, &day) {
-                return Operand::Scalar(f(*y, *m, *d));
-            }
-            Operand::Owned((0..len).map(|i| f(year.get(i), month.get(i), day.get(i))).collect())
+            map3(year, month, day, len, f)
         }
         unary => {
             let x = args.pop().expect("one argument");
@@ -222,7 +402,7 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
                 Builtin::Abs => f64::abs,
                 Builtin::Floor => f64::floor,
                 Builtin::Ceil => f64::ceil,
-                Builtin::Trunc => f64::trunc,
+                Builtin::Trunc => trunc,
                 Builtin::Log10 => f64::log10,
                 Builtin::YearOf => crate::model::year_of_days,
                 _ => unreachable!("every builtin is handled"),
@@ -240,24 +420,13 @@ pub fn unary_fn(op: UnaryOp) -> fn(f64) -> f64 {
     }
 }
 
-pub fn binary_fn(op: BinaryOp) -> fn(f64, f64) -> f64 {
-    fn bool(b: bool) -> f64 {
-        f64::from(u8::from(b))
-    }
-    match op {
-        BinaryOp::Add => |a, b| a + b,
-        BinaryOp::Sub => |a, b| a - b,
-        BinaryOp::Mul => |a, b| a * b,
-        BinaryOp::Div => |a, b| a / b,
-        BinaryOp::And => |a, b| bool(a != 0.0 && b != 0.0),
-        BinaryOp::Or => |a, b| bool(a != 0.0 || b != 0.0),
-        BinaryOp::Lt => |a, b| bool(a < b),
-        BinaryOp::Le => |a, b| bool(a <= b),
-        BinaryOp::Gt => |a, b| bool(a > b),
-        BinaryOp::Ge => |a, b| bool(a >= b),
-        BinaryOp::Eq => |a, b| bool(a == b),
-        BinaryOp::Ne => |a, b| bool(a != b),
-    }
+/// The scalar function of a binary operator (for constant folding and constant expressions).
+pub fn binary_fn(op: BinaryOp) -> impl Fn(f64, f64) -> f64 {
+    move |x, y| binary_scalar(op, x, y)
+}
+
+pub fn binary_scalar(op: BinaryOp, x: f64, y: f64) -> f64 {
+    with_binary!(op, f => f(x, y))
 }
 
 /// Scalar semantics of a builtin (for constant folding).
@@ -267,6 +436,16 @@ pub fn call_scalar(builtin: Builtin, args: &[f64]) -> f64 {
         Operand::Scalar(v) => v,
         Operand::Owned(v) => v[0],
         Operand::Slice(s) => s[0],
+    }
+}
+
+/// Truncation toward zero through an integer conversion: `f64::trunc` is a library call on
+/// the baseline x86-64 target, this is one instruction each way (NaN and huge values pass).
+pub fn trunc(x: f64) -> f64 {
+    if x.abs() < 9.0e15 {
+        (x as i64) as f64
+    } else {
+        x
     }
 }
 

@@ -7,5 +7,5 @@ mod run;
 pub mod scale;
 pub mod value;
 
-pub use run::Run;
+pub use run::{execute_step, Run};
 pub use value::Value;

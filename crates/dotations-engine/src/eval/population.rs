@@ -132,22 +132,34 @@ pub fn counts_per_group(filter: Option<&[f64]>, groups: &[u32], group_count: usi
 
 /// 1-based ranks; equal values keep their input order (a stable sort), NaN ranks last.
 pub fn rank(values: &[f64], order: Order) -> Vec<f64> {
-    // Sort (key, row) pairs on integers: the key maps the value's order onto `u64` (NaN last),
-    // the row breaks ties, which makes the (faster) unstable sort stable.
-    let mut keyed: Vec<(u64, u32)> = values
-        .iter()
-        .enumerate()
-        .map(|(row, v)| {
-            let key = match order {
-                Order::Descending => -v,
-                Order::Ascending => *v,
-            };
-            (if v.is_nan() { u64::MAX } else { ordered_bits(key) }, row as u32)
-        })
-        .collect();
-    keyed.sort_unstable();
+    // Ranked indices are mostly zeros (communes outside the ranked group): only the others are
+    // sorted; the zeros take their places between the values above and below 0, in input order.
+    let key = |v: f64| match order {
+        Order::Descending => -v,
+        Order::Ascending => v,
+    };
+    // (sort key, row) of the values ranked before the zeros and after them.
+    let mut before: Vec<(u64, u32)> = Vec::new();
+    let mut after: Vec<(u64, u32)> = Vec::new();
+    let mut zeros: Vec<u32> = Vec::new();
+    for (row, v) in values.iter().enumerate() {
+        let row = row as u32;
+        if *v == 0.0 {
+            zeros.push(row);
+        } else if v.is_nan() {
+            after.push((u64::MAX, row));
+        } else if key(*v) < 0.0 {
+            before.push((ordered_bits(key(*v)), row));
+        } else {
+            after.push((ordered_bits(key(*v)), row));
+        }
+    }
+    // The row breaks ties, which makes the (faster) unstable sort stable.
+    before.sort_unstable();
+    after.sort_unstable();
+    let order = before.iter().map(|(_, r)| *r).chain(zeros).chain(after.iter().map(|(_, r)| *r));
     let mut ranks = vec![0.0; values.len()];
-    for (position, (_, row)) in keyed.into_iter().enumerate() {
+    for (position, row) in order.enumerate() {
         ranks[row as usize] = (position + 1) as f64;
     }
     ranks

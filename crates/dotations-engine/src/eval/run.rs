@@ -1,6 +1,9 @@
 //! Running a plan: each step in order, over whole columns.
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 
@@ -25,24 +28,89 @@ impl Run {
 }
 
 impl Plan {
-    /// Computes every step of the plan on `dataset`.
+    /// Computes every step of the plan on `dataset`: level by level, the steps of a level in
+    /// parallel; intermediate columns are given back after their last reader and reused.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count] };
-        // DOTATIONS_PROFILE=1 prints the time of every step on stderr; off, it costs one check.
+        let pool = BufferPool::default();
+        // DOTATIONS_PROFILE=1 prints the time of every step on stderr (and runs them one by
+        // one); off, it costs one check.
         let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
-        for (index, step) in self.steps.iter().enumerate() {
-            let start = profile.then(std::time::Instant::now);
-            let value = execute(step, model, dataset, &run.slots).map_err(Diagnostics::from)?;
-            if let Some(start) = start {
-                eprintln!("{:>9.3} ms  {}", start.elapsed().as_secs_f64() * 1e3, self.describe_step(model, index));
+        for (level, steps) in self.schedule.levels.iter().enumerate() {
+            let results: Vec<(usize, Result<Value, Diagnostic>)> = if profile || steps.len() == 1 {
+                steps
+                    .iter()
+                    .map(|&index| {
+                        let start = std::time::Instant::now();
+                        let value = execute(&self.steps[index], model, dataset, &run.slots, &pool);
+                        if profile {
+                            let elapsed = start.elapsed().as_secs_f64() * 1e3;
+                            eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
+                        }
+                        (index, value)
+                    })
+                    .collect()
+            } else {
+                let slots = &run.slots;
+                steps
+                    .par_iter()
+                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                    .collect()
+            };
+            for (index, value) in results {
+                run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
             }
-            run.slots[step.slot()] = Some(value);
+            for slot in &self.schedule.release[level] {
+                if let Some(Value::Column(column)) = run.slots[*slot].take() {
+                    pool.give(column);
+                }
+            }
         }
         Ok(run)
     }
 }
 
-fn execute(step: &Step, model: &Model, dataset: &Dataset, slots: &[Option<Value>]) -> Result<Value, Diagnostic> {
+/// Columns given back after their last use, reused by later steps of the same run: fewer fresh
+/// allocations (and page faults), and memory that stays flat along the plan.
+#[derive(Default)]
+pub struct BufferPool {
+    free: Mutex<Vec<Arc<[f64]>>>,
+}
+
+impl BufferPool {
+    fn take(&self, rows: usize) -> Arc<[f64]> {
+        let mut free = self.free.lock().expect("pool lock");
+        match free.iter().position(|c| c.len() == rows) {
+            Some(index) => free.swap_remove(index),
+            None => std::iter::repeat_n(0.0, rows).collect(),
+        }
+    }
+
+    fn give(&self, column: Arc<[f64]>) {
+        // Only a column nobody else holds can be written again.
+        if Arc::strong_count(&column) == 1 {
+            self.free.lock().expect("pool lock").push(column);
+        }
+    }
+}
+
+/// Computes one step from the slots computed before it (exposed for profiling tools).
+pub fn execute_step(
+    step: &Step,
+    model: &Model,
+    dataset: &Dataset,
+    slots: &[Option<Value>],
+) -> Result<Value, Diagnostic> {
+    execute(step, model, dataset, slots, &BufferPool::default())
+}
+
+fn execute(
+    step: &Step,
+    model: &Model,
+    dataset: &Dataset,
+    slots: &[Option<Value>],
+    pool: &BufferPool,
+) -> Result<Value, Diagnostic> {
     let person_rows = dataset.size(model.person_entity());
     Ok(match step {
         Step::Input { var, key, .. } => {
@@ -52,14 +120,17 @@ fn execute(step: &Step, model: &Model, dataset: &Dataset, slots: &[Option<Value>
         Step::Eval { entity, program, truncate, .. } => {
             let env = Env { slots, membership: dataset.membership() };
             let rows = entity.map_or(1, |e| dataset.size(e));
-            let mut values = program.run(&env, rows);
+            // Written in place into the shared column (no copy once computed).
+            let mut column = pool.take(rows);
+            let values = Arc::get_mut(&mut column).expect("a pooled column is not shared");
+            program.run_into(&env, values);
             if *truncate {
                 // Integer variables are stored truncated toward zero, as OpenFisca stores them.
-                values.iter_mut().for_each(|v| *v = v.trunc());
+                values.iter_mut().for_each(|v| *v = super::kernels::trunc(*v));
             }
             match entity {
                 None => Value::Scalar(values[0]),
-                Some(_) => Value::Column(values.into()),
+                Some(_) => Value::Column(column),
             }
         }
         Step::Population { op, origin, .. } => population(op, *origin, model, dataset, slots, person_rows)?,

@@ -22,17 +22,25 @@ pub fn build(
         model,
         dataset,
         missing,
-        plan: Plan { year, steps: Vec::new(), slot_count: 0, nodes: Vec::new(), index: HashMap::new() },
+        plan: Plan {
+            year,
+            steps: Vec::new(),
+            slot_count: 0,
+            nodes: Vec::new(),
+            index: HashMap::new(),
+            schedule: Schedule::default(),
+        },
         stack: Vec::new(),
         diagnostics: Diagnostics::new(),
         missing_inputs: Vec::new(),
+        computed: HashMap::new(),
     };
     for &var in targets {
         builder.node(var, year, None);
     }
     builder.report_missing_inputs();
     let Builder { plan, diagnostics, .. } = builder;
-    diagnostics.into_result(plan)
+    diagnostics.into_result(plan.finish())
 }
 
 pub(super) struct Builder<'a> {
@@ -45,6 +53,10 @@ pub(super) struct Builder<'a> {
     pub(super) diagnostics: Diagnostics,
     /// Inputs needed but not given: (variable, year, the node that needed it).
     missing_inputs: Vec<MissingInput>,
+    /// Intermediate computations already planned, by a description of what they compute, with
+    /// their slot and step: the same sub-expression written in several formulas (a mask, a
+    /// national mean) is computed once.
+    pub(super) computed: HashMap<String, (SlotId, usize)>,
 }
 
 /// An input needed but not given: (variable, year, the nodes being planned when it was needed).
@@ -193,8 +205,14 @@ impl Builder<'_> {
             crate::model::Shape::Scalar => None,
             crate::model::Shape::Rows(entity) => Some(entity),
         };
+        let key = format!("{entity:?} {program:?}");
+        if let Some(&(slot, _)) = self.computed.get(&key) {
+            return slot;
+        }
         let slot = self.new_slot();
-        self.push(Step::Eval { slot, entity, program, truncate: false })
+        self.push(Step::Eval { slot, entity, program, truncate: false });
+        self.computed.insert(key, (slot, self.plan.steps.len() - 1));
+        slot
     }
 
     /// Reads a parameter for a formula, recording the read; reports a missing value.

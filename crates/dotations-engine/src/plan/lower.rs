@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::build::{Builder, FormulaScope};
 use super::*;
-use crate::eval::kernels::{binary_fn, call_scalar, unary_fn, Program};
+use crate::eval::kernels::{binary_scalar, call_scalar, unary_fn, Program};
 use crate::eval::scale::ScaleTable;
 use crate::model::{Node, ParamDate, PopulationOp, Shape, TExpr, VarPeriod};
 
@@ -51,7 +51,7 @@ impl Builder<'_> {
                 operand => Program::Unary(*op, Box::new(operand)),
             },
             Node::Binary(op, a, b) => match (self.lower(a, scope), self.lower(b, scope)) {
-                (Program::Const(x), Program::Const(y)) => Program::Const(binary_fn(*op)(x, y)),
+                (Program::Const(x), Program::Const(y)) => Program::Const(binary_scalar(*op, x, y)),
                 (a, b) => Program::Binary(*op, Box::new(a), Box::new(b)),
             },
             Node::If(condition, then, otherwise) => match self.lower(condition, scope) {
@@ -75,9 +75,17 @@ impl Builder<'_> {
             }
             Node::Population(op) => {
                 let step = self.population(op, scope);
-                let slot = self.new_slot();
-                self.push(Step::Population { slot, op: step, origin: expr.origin });
-                let step_index = self.plan.steps.len() - 1;
+                let key = format!("{step:?}");
+                let (slot, step_index) = match self.computed.get(&key) {
+                    Some(&known) => known,
+                    None => {
+                        let slot = self.new_slot();
+                        self.push(Step::Population { slot, op: step, origin: expr.origin });
+                        let known = (slot, self.plan.steps.len() - 1);
+                        self.computed.insert(key, known);
+                        known
+                    }
+                };
                 self.plan.nodes[scope.node].aggregates.push(step_index);
                 Program::Slot(slot)
             }

@@ -9,6 +9,7 @@
 
 mod build;
 mod lower;
+mod schedule;
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ use crate::eval::kernels::{Program, SlotId};
 use crate::model::{EntityId, Grouping, Origin, Statistic, VarId, YearKey};
 
 pub use build::build;
+pub use schedule::Schedule;
 
 /// What to do when an input variable is needed but not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,9 +176,17 @@ pub struct Plan {
     pub slot_count: usize,
     pub nodes: Vec<PlannedNode>,
     index: HashMap<(VarId, YearKey), usize>,
+    /// Levels of independent steps and when intermediates can be released.
+    pub schedule: Schedule,
 }
 
 impl Plan {
+    /// Computes the schedule once the steps are known.
+    pub(crate) fn finish(mut self) -> Plan {
+        self.schedule = schedule::schedule(&self);
+        self
+    }
+
     /// The planned node of a variable for a year, if the plan computes it.
     pub fn node(&self, var: VarId, key: YearKey) -> Option<&PlannedNode> {
         self.index.get(&(var, key)).map(|i| &self.nodes[*i])

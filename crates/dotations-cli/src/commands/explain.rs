@@ -1,0 +1,78 @@
+//! `dotations explain`: why a commune gets what it gets — the tree of what made a value.
+
+use std::path::PathBuf;
+
+use dotations_diagnostics::{Diagnostic, Diagnostics};
+use dotations_engine::{MissingInputs, Simulation};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The variable to explain, e.g. dsr_fraction_cible.
+    variable: String,
+    /// The year, e.g. 2025.
+    #[arg(long)]
+    year: i32,
+    /// The commune, by its INSEE code (the `code_insee` column of the data), e.g. 66001.
+    #[arg(long, value_name = "CODE")]
+    commune: String,
+    /// Input table (`.csv` or `.csv.gz`, as for `compute`). Default: the embedded synthetic France.
+    #[arg(long, value_name = "IN.csv[.gz]")]
+    input: Option<PathBuf>,
+    /// Rule directory (holding parameters/ and formulas/); default: the embedded rules.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Levels of variables shown below the explained one; deeper ones are counted.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    depth: usize,
+    /// Print the tree as JSON (shape documented in docs/explain.md) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Diagnostics> {
+    let model = dotations_rules::load(args.rules.as_deref())?;
+    let Some(var) = model.variable_id(&args.variable) else {
+        return Err(model.unknown_variable(&args.variable).into());
+    };
+    let table = match &args.input {
+        Some(path) => dotations_io::read_table(&model, path, args.year)?,
+        None => crate::data::embedded_table(&model, args.year)?,
+    };
+    let dataset = &table.dataset;
+    let row = dotations_explain::find_commune(&model, dataset, &args.commune)?;
+    // Only what the variable needs is computed; the run itself is not traced.
+    let computed = Simulation::new(&model, dataset, MissingInputs::Error).compute_ids(args.year, &[var])?;
+    dotations_explain::check_computed(&computed, var, args.year)?;
+    let options = dotations_explain::Options { depth: args.depth };
+    let explanation = dotations_explain::explain(&computed, dataset, row, var, args.year, &options)?;
+    let text = if args.json {
+        let json = serde_json::to_string_pretty(&explanation)
+            .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot write the explanation as JSON: {e}"))))?;
+        format!("{json}\n")
+    } else {
+        let mut text = dotations_explain::render_text(&explanation);
+        if explanation_has_more(&explanation.root) {
+            text.push_str(&format!(
+                "\nmore levels with --depth {}; the whole tree as JSON with --json\n",
+                args.depth + 1
+            ));
+        }
+        text
+    };
+    write_out(&text)
+}
+
+/// Writes to stdout; a reader that stops early (`| head`) is not an error.
+fn write_out(text: &str) -> Result<(), Diagnostics> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Diagnostic::error(format!("cannot write the explanation: {e}")).into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn explanation_has_more(node: &dotations_explain::ExplainedNode) -> bool {
+    node.more > 0 || node.children.iter().any(explanation_has_more)
+}

@@ -1,0 +1,115 @@
+//! `dotations scenario`: the test model's scenario end to end, the exit code of a failed
+//! expectation, and the repository's scenarios on the embedded synthetic France.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `dotations scenario` from the repository's root (so that paths in messages are short).
+fn scenario(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .current_dir(repo())
+        .arg("scenario")
+        .args(args)
+        .output()
+        .expect("run dotations")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_test_model_scenario_runs_and_writes_the_impact() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("impact.csv");
+    let output = scenario(&[
+        "tests/model/scenarios/quatre_eligibles.yaml",
+        "--rules",
+        "tests/model",
+        "--input",
+        "tests/model/communes_2024.csv",
+        "--by",
+        "strate",
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
+    assert!(stdout.contains("Expectations: 13 of 13 met"), "{stdout}");
+    assert!(stdout.contains("montant by strate (baseline)"), "{stdout}");
+    let impact = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = impact.lines().collect();
+    assert!(rows[0].starts_with("code_insee,nom,strate,anciennete__baseline,anciennete__reform,"), "{}", rows[0]);
+    // E was not eligible; it now receives its ceiling, 120 % of last year's 400.
+    let e: Vec<&str> = rows[5].split(',').collect();
+    let column = |name: &str| rows[0].split(',').position(|h| h == name).unwrap();
+    assert_eq!(e[0], "E");
+    assert_eq!((e[column("montant__baseline")], e[column("montant__reform")]), ("0", "480"));
+    assert_eq!(e[column("bonus__reform")], "30");
+}
+
+#[test]
+fn a_failed_expectation_fails_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("echec.yaml");
+    let original = std::fs::read_to_string(repo().join("tests/model/scenarios/quatre_eligibles.yaml")).unwrap();
+    std::fs::write(
+        &file,
+        original.replace("  - winners: montant\n    equals: 1", "  - winners: montant\n    equals: 2"),
+    )
+    .unwrap();
+    let output =
+        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Expectations: 12 of 13 met"), "{stdout}");
+    assert!(stdout.contains("FAILED  winners of montant (by more than 0) = 1; expected 2"), "{stdout}");
+    let stderr = text(&output.stderr).replace(&*file.display().to_string(), "echec.yaml");
+    insta::assert_snapshot!("scenario_failed_expectation", stderr);
+}
+
+#[test]
+fn errors_point_into_the_scenario_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("faute.yaml");
+    std::fs::write(
+        &file,
+        "name: Faute\nyear: 2024\nformulas:\n  - variable: score\n    start: 2024-01-01\n    formula: |\n      \
+         if eligible then population * indice * 2\n      else zero\n",
+    )
+    .unwrap();
+    let output =
+        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr).replace(&*file.display().to_string(), "faute.yaml");
+    insta::assert_snapshot!("scenario_error_in_a_formula", stderr);
+}
+
+#[test]
+fn a_year_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sans_annee.yaml");
+    std::fs::write(&file, "name: Sans année\n").unwrap();
+    let output = scenario(&[file.to_str().unwrap(), "--rules", "tests/model"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("gives no year and --year is missing"), "{}", text(&output.stderr));
+}
+
+/// The repository's scenarios meet their expectations on the embedded data (each computes the
+/// whole model twice).
+#[test]
+fn the_repository_scenarios_meet_their_expectations() {
+    for name in ["plf_hausse_dsr_dsu", "indice_cible_poids", "corrections"] {
+        let output = scenario(&[&format!("scenarios/{name}.yaml")]);
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{name}:\n{stdout}\n{}", text(&output.stderr));
+        assert!(stdout.contains("Year 2025, embedded data: 35 000 communes."), "{stdout}");
+        let met = stdout.lines().find(|l| l.starts_with("Expectations: ")).expect("expectations");
+        let (done, total) = met["Expectations: ".len()..].split_once(" of ").unwrap();
+        assert_eq!(done, total.trim_end_matches(" met"), "{name}: {met}");
+    }
+}

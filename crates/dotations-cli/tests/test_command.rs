@@ -1,0 +1,70 @@
+//! `dotations test`: the report on stdout, its last line, and the exit code.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `dotations test ARGS` from the repository's root.
+fn dotations_test(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dotations")).arg("test").args(args).current_dir(repo()).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn the_runner_examples_pass() {
+    let output = dotations_test(&["tests/yaml/runner", "--verbose"]);
+    let report = stdout(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(report.lines().all(|l| l.starts_with("ok    ") || l == report.lines().last().unwrap()), "{report}");
+    assert!(report.ends_with(" passed, 0 failed\n"), "{report}");
+}
+
+#[test]
+fn a_failing_test_is_reported_with_a_non_zero_exit() {
+    let dir = std::env::temp_dir().join(format!("dotations-test-command-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("faux.yaml");
+    std::fs::write(
+        &file,
+        "\
+- name: Strates, dont une fausse
+  period: 2025
+  input:
+    population: [999, 1_000, 5_000]
+  output:
+    strate: [1, 3, 3]
+- name: Potentiel par habitant
+  period: 2025
+  input:
+    population: 1_000
+    potentiel: 700_000
+  output:
+    potentiel_par_habitant: 700
+",
+    )
+    .unwrap();
+    // The small test model of tests/model: its line numbers do not move with the real law.
+    let output = dotations_test(&[file.to_str().unwrap(), "--verbose", "--max-depth", "2", "--rules", "tests/model"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output).replace(&dir.display().to_string(), "<dir>");
+    assert!(report.ends_with("1 passed, 1 failed\n"), "{report}");
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn a_malformed_file_is_located_and_fails() {
+    let dir = std::env::temp_dir().join(format!("dotations-test-command-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mal.yaml");
+    std::fs::write(&file, "- name: x\n  period: 2025\n  output:\n    strate_demographic: 1\n").unwrap();
+    let output = dotations_test(&[file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output).replace(&dir.display().to_string(), "<dir>");
+    insta::assert_snapshot!(report);
+}

@@ -1,0 +1,51 @@
+//! The embedded default data: a synthetic France of 35 000 communes, inputs for 2024 and 2025.
+//!
+//! The command line (`dotations compute`) and the web server (`dotations serve`) both run on it
+//! when no input table is given; it lives in its own crate so that the 8 MB of compressed CSV is
+//! embedded once in the binary. Invariant: a year that the data does not cover is a diagnostic
+//! that says which years it covers, never an empty table.
+#![forbid(unsafe_code)]
+
+use dotations_diagnostics::{Diagnostic, Diagnostics};
+use dotations_engine::Model;
+use dotations_io::InputTable;
+
+const FRANCE_2024: &[u8] = include_bytes!("../../../data/france_synthetique_2024.csv.gz");
+const FRANCE_2025: &[u8] = include_bytes!("../../../data/france_synthetique_2025.csv.gz");
+
+/// The years the embedded data covers.
+pub const YEARS: [i32; 2] = [2024, 2025];
+
+/// Reads the embedded inputs of `year` for `model`.
+pub fn embedded_table(model: &Model, year: i32) -> Result<InputTable, Diagnostics> {
+    let bytes = match year {
+        2024 => FRANCE_2024,
+        2025 => FRANCE_2025,
+        _ => {
+            return Err(Diagnostic::error(format!("there is no embedded data for {year}"))
+                .with_help(format!(
+                    "the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"
+                ))
+                .into())
+        }
+    };
+    let name = format!("embedded data ({year})");
+    dotations_io::read_table_from(model, flate2::read::GzDecoder::new(bytes), &name, year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_year_reads_and_others_are_refused() {
+        let model = dotations_rules::load(None).expect("the embedded rules compile");
+        for year in YEARS {
+            let table = embedded_table(&model, year).expect("the embedded data reads");
+            assert!(table.dataset.size(model.person_entity()) > 30_000, "{year}");
+        }
+        let error = embedded_table(&model, 2019).err().expect("2019 is not embedded").to_string();
+        assert!(error.contains("there is no embedded data for 2019"), "{error}");
+        assert!(error.contains("[2024, 2025]"), "{error}");
+    }
+}

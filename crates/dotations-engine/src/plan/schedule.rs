@@ -1,0 +1,113 @@
+//! The order in which a plan's steps run: by levels of independent steps (run in parallel), and
+//! when each intermediate column can be given back (so memory stays flat).
+
+use super::{Plan, PopulationStep, Step};
+use crate::eval::kernels::{Program, SlotId};
+
+/// Levels of steps that depend only on earlier levels, and what to release after each level.
+#[derive(Debug, Clone, Default)]
+pub struct Schedule {
+    /// Step indices, level by level.
+    pub levels: Vec<Vec<usize>>,
+    /// Intermediate slots whose last reader is in that level: released once it is done.
+    pub release: Vec<Vec<SlotId>>,
+}
+
+impl Step {
+    /// The slots this step reads.
+    pub fn reads(&self) -> Vec<SlotId> {
+        let mut slots = Vec::new();
+        match self {
+            Step::Input { .. } | Step::Fill { .. } => {}
+            Step::Eval { program, .. } => program_slots(program, &mut slots),
+            Step::Lookup { years, columns, fallback, .. } => {
+                slots.push(*years);
+                slots.extend(columns.iter().map(|(_, s)| *s));
+                slots.extend(*fallback);
+            }
+            Step::Population { op, .. } => match op {
+                PopulationStep::Sum { value, filter, key, .. } => {
+                    slots.push(*value);
+                    slots.extend(filter.iter().chain(key));
+                }
+                PopulationStep::RatioOfSums { numerator, denominator, filter, key, default, .. } => {
+                    slots.extend([*numerator, *denominator, *default]);
+                    slots.extend(filter.iter().chain(key));
+                }
+                PopulationStep::Rank { value, .. } | PopulationStep::First { value } => slots.push(*value),
+                PopulationStep::Share { value, filter } => {
+                    slots.push(*value);
+                    slots.extend(filter);
+                }
+                PopulationStep::Distribute { budget, score, previous, low, high, unbounded, .. } => {
+                    slots.extend([*budget, *score, *previous, *low, *high]);
+                    slots.extend(unbounded);
+                }
+            },
+        }
+        slots
+    }
+}
+
+fn program_slots(program: &Program, slots: &mut Vec<SlotId>) {
+    match program {
+        Program::Const(_) => {}
+        Program::Slot(slot) | Program::Gather { slot, .. } => slots.push(*slot),
+        Program::Unary(_, a) | Program::Scale(_, a) => program_slots(a, slots),
+        Program::Binary(_, a, b) => {
+            program_slots(a, slots);
+            program_slots(b, slots);
+        }
+        Program::If(a, b, c) => {
+            program_slots(a, slots);
+            program_slots(b, slots);
+            program_slots(c, slots);
+        }
+        Program::Call(_, args) => args.iter().for_each(|a| program_slots(a, slots)),
+    }
+}
+
+/// Computes the schedule of a plan. Values of variables (planned nodes) and of population
+/// steps (the national aggregates explanations show) are kept; other intermediates are released
+/// after their last reader.
+pub fn schedule(plan: &Plan) -> Schedule {
+    let mut producer = vec![usize::MAX; plan.slot_count];
+    for (index, step) in plan.steps.iter().enumerate() {
+        producer[step.slot()] = index;
+    }
+    let mut level = vec![0usize; plan.steps.len()];
+    let mut reads = Vec::with_capacity(plan.steps.len());
+    for (index, step) in plan.steps.iter().enumerate() {
+        let read = step.reads();
+        level[index] = read.iter().map(|s| level[producer[*s]] + 1).max().unwrap_or(0);
+        reads.push(read);
+    }
+    let depth = level.iter().max().map_or(0, |l| l + 1);
+    let mut levels = vec![Vec::new(); depth];
+    for (index, l) in level.iter().enumerate() {
+        levels[*l].push(index);
+    }
+    let mut kept = vec![false; plan.slot_count];
+    for node in &plan.nodes {
+        kept[node.slot] = true;
+    }
+    for step in &plan.steps {
+        if matches!(step, Step::Population { .. }) {
+            kept[step.slot()] = true;
+        }
+    }
+    let mut last_level = vec![None; plan.slot_count];
+    for (index, read) in reads.iter().enumerate() {
+        for slot in read {
+            let l = level[index];
+            last_level[*slot] = Some(last_level[*slot].map_or(l, |previous: usize| previous.max(l)));
+        }
+    }
+    let mut release = vec![Vec::new(); depth];
+    for (slot, last) in last_level.iter().enumerate() {
+        if let (Some(last), false) = (last, kept[slot]) {
+            release[*last].push(slot);
+        }
+    }
+    Schedule { levels, release }
+}

@@ -1,0 +1,215 @@
+//! Reading scenario files: what a well-formed file becomes, and the message of each kind of
+//! mistake, located in the scenario (snapshots).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use dotations_diagnostics::SourceText;
+use dotations_engine::model::ParameterEdit;
+use dotations_engine::Model;
+use dotations_params::{BracketField, ParamValue};
+use dotations_scenario::{Amount, Comparison, Measure, Of, Scenario, Threshold};
+use rust_decimal::Decimal;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn test_model() -> Model {
+    dotations_rules::load(Some(&repo().join("tests/model"))).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn parse(text: &str) -> Result<Scenario, String> {
+    Scenario::parse(&SourceText::new("scenarios/essai.yaml", text)).map_err(|d| d.to_string())
+}
+
+fn error(text: &str) -> String {
+    parse(text).expect_err("the scenario has a mistake")
+}
+
+/// The error of a scenario that parses but does not fit the test model.
+fn reform_error(text: &str) -> String {
+    let scenario = parse(text).unwrap_or_else(|e| panic!("{e}"));
+    scenario.reformed(&test_model()).map(|_| ()).expect_err("the reform has a mistake").to_string()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[test]
+fn a_scenario_becomes_a_reform_and_expectations() {
+    let scenario = parse(
+        r#"
+name: Essai
+description: |
+  Deux lignes
+  de description.
+year: 2024
+parameters:
+  - parameter: dotation.enveloppe
+    start: 2024-01-01
+    stop: 2024-12-31
+    value: 1_500.50
+  - parameter: strates
+    start: "2025-01-01"
+    bracket: 1
+    threshold: 1_200
+  - parameter: dotation.seuil_rang
+    start: 2026-01-01
+    value: null
+formulas:
+  - variable: anciennete
+    start: 2025-01-01
+    formula: |
+      let a = N - year(date_creation)
+      2 * a
+new_variables: |
+  variable bonus : money, per commune, yearly
+    = 10 * strate
+show: bonus
+expectations:
+  - total: montant
+    of: difference
+    equals: 0
+    tolerance: 0.1 %
+  - winners: montant
+    threshold: 5 %
+    at_least: 1
+  - largest_loss: montant
+    where: [eligible, nouvelle]
+    between: [1 %, 5.5 %]
+  - commune: "01001"
+    variable: montant
+    at_most: -3
+    label: une commune
+"#,
+    )
+    .unwrap();
+    assert_eq!(scenario.name, "Essai");
+    assert_eq!(scenario.description.as_deref(), Some("Deux lignes\nde description."));
+    assert_eq!(scenario.year, Some(2024));
+    let parameters = &scenario.reform.parameters;
+    assert_eq!(parameters.len(), 3);
+    assert_eq!((parameters[0].start, parameters[0].stop), (date(2024, 1, 1), Some(date(2024, 12, 31))));
+    assert!(matches!(&parameters[0].edit,
+        ParameterEdit::Value(Some(ParamValue::Number(n))) if *n == Decimal::new(150_050, 2)));
+    assert!(matches!(parameters[1].edit,
+        ParameterEdit::Bracket { index: 1, field: BracketField::Threshold, value } if value == Decimal::from(1200)));
+    assert!(matches!(parameters[2].edit, ParameterEdit::Value(None)));
+    let formula = &scenario.reform.formulas[0];
+    assert_eq!((formula.variable.as_str(), formula.start, formula.stop), ("anciennete", date(2025, 1, 1), None));
+    // The formula is a piece of the scenario file: its first line is line 23, column 7.
+    let location = formula.body.location(0, 3);
+    assert_eq!((location.line, location.column), (23, 7));
+    assert!(scenario.reform.additions[0].text().starts_with("variable bonus"));
+    assert_eq!(scenario.variables(), ["bonus", "montant", "eligible", "nouvelle"]);
+
+    let [total, winners, largest, commune] = scenario.expectations.as_slice() else { panic!("four expectations") };
+    assert!(matches!(total.measure, Measure::Total(ref v) if v.name == "montant"));
+    assert_eq!(total.of, Of::Difference);
+    assert_eq!(total.bound.tolerance, Some(Amount::Percent(Decimal::new(1, 1))));
+    assert!(matches!(winners.measure, Measure::Winners { threshold: Threshold::Relative(t), .. } if t == 0.05));
+    assert_eq!(largest.bound.comparison, Comparison::Between(0.01, 0.055));
+    assert!(largest.bound.percent);
+    assert_eq!(largest.filter.len(), 2);
+    assert!(matches!(&commune.measure, Measure::Commune { code, .. } if code == "01001"));
+    assert_eq!(commune.bound.comparison, Comparison::AtMost(-3.0));
+    assert_eq!(commune.label.as_deref(), Some("une commune"));
+    assert_eq!(commune.location.line, 40);
+}
+
+#[test]
+fn a_scenario_applies_to_the_test_model() {
+    let scenario = Scenario::load(&repo().join("tests/model/scenarios/quatre_eligibles.yaml")).unwrap();
+    let reformed = scenario.reformed(&test_model()).unwrap_or_else(|d| panic!("{d}"));
+    assert!(reformed.variable_id("bonus").is_some());
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest() {
+    insta::assert_snapshot!(
+        "unknown_keys",
+        error(
+            "name: Essai\nparameter:\n  - parameter: x\nexpectations:\n  - total: montant\n    at_leest: 3\n    \
+             of: reform\n"
+        )
+    );
+}
+
+#[test]
+fn a_bad_date_is_located() {
+    insta::assert_snapshot!(
+        "bad_date",
+        error("name: Essai\nparameters:\n  - parameter: dotation.enveloppe\n    start: 2024-02-30\n    value: 1\n")
+    );
+}
+
+#[test]
+fn an_unknown_parameter_suggests_the_closest() {
+    insta::assert_snapshot!(
+        "unknown_parameter",
+        reform_error(
+            "name: Essai\nparameters:\n  - parameter: dotation.enveloppes\n    start: 2024-01-01\n    value: 1\n"
+        )
+    );
+}
+
+#[test]
+fn a_syntax_error_in_a_formula_points_into_the_scenario() {
+    insta::assert_snapshot!(
+        "formula_syntax_error",
+        reform_error(
+            "name: Essai\nformulas:\n  - variable: anciennete\n    start: 2025-01-01\n    formula: |\n      \
+             let a = N - year(date_creation)\n      2 * * a\n"
+        )
+    );
+}
+
+#[test]
+fn an_unknown_variable_in_a_formula_or_an_expectation_suggests_the_closest() {
+    insta::assert_snapshot!(
+        "unknown_variable_in_formula",
+        reform_error(
+            "name: Essai\nformulas:\n  - variable: anciennete\n    start: 2025-01-01\n    formula: N - year(date_creaton)\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "unknown_variable_in_expectation",
+        reform_error("name: Essai\nexpectations:\n  - losers: montnat\n    equals: 0\n")
+    );
+    insta::assert_snapshot!(
+        "unknown_formula_variable",
+        reform_error("name: Essai\nformulas:\n  - variable: ancienete\n    start: 2025-01-01\n    formula: '1'\n")
+    );
+}
+
+#[test]
+fn mistakes_in_expectations() {
+    insta::assert_snapshot!(
+        "mistakes_in_expectations",
+        error(
+            "name: Essai\nexpectations:\n  - total: montant\n  - total: montant\n    eligible: montant\n    equals: 1\n  \
+             - total: montant\n    equals: 5 %\n  - winners: montant\n    of: difference\n    equals: 1\n  \
+             - largest_loss: montant\n    between: [5 %, 1 %]\n  - commune: A\n    equals: 1\n  \
+             - total: montant\n    of: reformed\n    equals: 1\n"
+        )
+    );
+}
+
+#[test]
+fn a_folded_formula_and_a_missing_name_are_refused() {
+    insta::assert_snapshot!(
+        "folded_formula",
+        error("formulas:\n  - variable: anciennete\n    start: 2025-01-01\n    formula: >\n      2 *\n      N\n")
+    );
+}
+
+#[test]
+fn a_stop_before_the_start_is_refused() {
+    let message = error(
+        "name: Essai\nparameters:\n  - parameter: a\n    start: 2025-01-01\n    stop: 2024-12-31\n    value: 1\n",
+    );
+    assert!(message.contains("scenarios/essai.yaml:5:11"), "{message}");
+    assert!(message.contains("`stop` (2024-12-31) is before `start` (2025-01-01)"), "{message}");
+}
