@@ -177,5 +177,9 @@ test('the keyboard alone finds and opens a commune, with the focus visible', asy
   assert.equal((await focused()).tag, 'SUMMARY');
   await page.keyboard.press('Enter');
   assert.equal(await page.$eval('#explanations details', (d) => d.open), true);
+  // The explanation shows the formula and the law's texts.
+  const explanation = page.locator('#explanations > details').first();
+  assert.match(await explanation.textContent(), /formulas\/dotation_forfaitaire\.rules/);
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'explanation.png'), fullPage: true });
   await page.close();
 });

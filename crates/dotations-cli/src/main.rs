@@ -154,7 +154,8 @@ enum Command {
     ///   dotations explain --year 2025 --commune 66001 dsr_fraction_cible
     ///   dotations explain --year 2025 --commune 32002 dsr_fraction_cible --depth 2
     ///   dotations explain --year 2025 --commune 66001 dsu_montant --json > explication.json
-    ///   dotations explain --year 2024 --rules tests/model --input tests/model/communes_2024.csv --commune B montant
+    ///   dotations explain --year 2024 --commune B montant \
+    ///       --rules tests/model --input tests/model/communes_2024.csv
     #[command(verbatim_doc_comment)]
     Explain(commands::explain::Args),
     /// Show what a variable depends on: variables, parameters, and the inputs it needs.

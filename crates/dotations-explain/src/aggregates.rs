@@ -162,37 +162,35 @@ fn group(ctx: &Context<'_>, key: Option<(&TExpr, f64)>, grouping: Grouping) -> O
     }
 }
 
-/// Whether an expression is an amount of euros: a money variable, or sums, bounds and choices
-/// of them.
-fn is_money(model: &Model, e: &TExpr) -> bool {
+/// Whether an expression is an amount of euros: a money variable, or sums, products, bounds
+/// and choices of them (`let` names followed).
+fn is_money(model: &Model, bindings: &[TExpr], e: &TExpr) -> bool {
+    let money = |e: &TExpr| is_money(model, bindings, e);
     match &e.node {
         Node::Var { var, .. } => model.variables[*var].value_type == ValueType::Money,
-        Node::Project { value, .. } => is_money(model, value),
-        Node::Binary(BinaryOp::Add | BinaryOp::Sub, a, b) | Node::If(_, a, b) => {
-            is_money(model, a) || is_money(model, b)
-        }
-        Node::Call(Builtin::Min | Builtin::Max | Builtin::Clamp, args) => args.iter().any(|a| is_money(model, a)),
+        Node::Local(index) => bindings.get(*index).is_some_and(money),
+        Node::Project { value, .. } | Node::Unary(_, value) => money(value),
+        Node::Binary(BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, a, b) | Node::If(_, a, b) => money(a) || money(b),
+        Node::Binary(BinaryOp::Div, a, _) => money(a),
+        Node::Call(Builtin::Min | Builtin::Max | Builtin::Clamp, args) => args.iter().any(money),
         Node::Population(op) => match op.as_ref() {
-            PopulationOp::First { value } => is_money(model, value),
-            PopulationOp::Sum { value, statistic: Statistic::Sum | Statistic::Mean, .. } => is_money(model, value),
+            PopulationOp::First { value } => money(value),
+            PopulationOp::Sum { value, statistic: Statistic::Sum | Statistic::Mean, .. } => money(value),
             _ => false,
         },
         _ => false,
     }
 }
 
-/// A national value for the commune. `in_money` tells that the formula computes euros: a sum
-/// in it is taken to be an amount too.
-pub(crate) fn describe<'a>(ctx: &Context<'a>, used: &AggregateUse<'a>, in_money: bool) -> Aggregate {
+/// A national value for the commune.
+pub(crate) fn describe<'a>(ctx: &Context<'a>, used: &AggregateUse<'a>) -> Aggregate {
     let model = ctx.model;
     let operands = Operands { ctx, scope: used.scope };
     let row = ctx.row;
     let location = model.location(used.expr.origin);
     let money = match used.op {
-        PopulationOp::Sum { statistic: Statistic::Count, .. } => false,
-        PopulationOp::Sum { value, .. } => in_money || is_money(model, value),
         PopulationOp::Distribute(d) => !d.point,
-        _ => is_money(model, used.expr),
+        _ => is_money(model, used.scope.bindings, used.expr),
     };
     let amount = |v: f64| if money { format::money(v) } else { format::number(v) };
     let mut text = match used.expr.kind {

@@ -102,7 +102,7 @@ impl<'c, 'a> Builder<'c, 'a> {
         let ctx = self.ctx;
         let money = value_type == ValueType::Money;
         node.parameters = record.parameters.iter().map(|p| parameter(ctx.model, p)).collect();
-        node.aggregates = record.aggregates.iter().map(|a| crate::aggregates::describe(ctx, a, money)).collect();
+        node.aggregates = record.aggregates.iter().map(|a| crate::aggregates::describe(ctx, a)).collect();
         node.choices = record.choices.iter().map(|c| choice(ctx.model, c, money)).collect();
         let mut children = Vec::new();
         let mut keys = HashSet::new();

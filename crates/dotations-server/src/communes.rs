@@ -182,10 +182,38 @@ fn column(year: &Year, var: VarId, at: i32) -> Option<&Arc<[f64]>> {
     year.values.get(&(var, at))
 }
 
-/// `GET /communes/{code}?year=`.
-pub fn page(state: &AppState, year: &Year, code: &str) -> Result<CommunePage, ApiError> {
+/// Levels of variables an explanation shows below the dotation, unless asked otherwise.
+pub const DEFAULT_DEPTH: usize = 2;
+/// The most levels an explanation may show (deeper trees are long to send and to read).
+pub const MAX_DEPTH: usize = 6;
+
+/// Why the commune gets its amount: the explanation tree of `dotations explain`, as JSON;
+/// `None` when the variable has no formula that year (its value is given or a default).
+fn explanation(
+    computed: &dotations_engine::Computed<'_>,
+    year: &Year,
+    row: usize,
+    var: VarId,
+    depth: usize,
+) -> Result<Option<Value>, ApiError> {
+    if dotations_explain::check_computed(computed, var, year.year).is_err() {
+        return Ok(None);
+    }
+    let options = dotations_explain::Options { depth };
+    let tree = dotations_explain::explain(computed, &year.table.dataset, row, var, year.year, &options)
+        .map_err(|d| ApiError::computation(&d.into()))?;
+    Ok(Some(serde_json::to_value(tree).expect("an explanation is JSON")))
+}
+
+/// `GET /communes/{code}?year=&depth=`.
+pub fn page(state: &AppState, year: &Year, code: &str, depth: Option<usize>) -> Result<CommunePage, ApiError> {
     let model = &state.model;
     let row = row(year, code)?;
+    let depth = depth.unwrap_or(DEFAULT_DEPTH);
+    if depth > MAX_DEPTH {
+        return Err(ApiError::bad_request(format!("depth {depth} is too deep: at most {MAX_DEPTH}")));
+    }
+    let computed = year.computed(model);
     let person = model.person_entity();
     let criteria = state
         .criteria
@@ -224,7 +252,7 @@ pub fn page(state: &AppState, year: &Year, code: &str) -> Result<CommunePage, Ap
             amount,
             previous_amount: previous_amount.filter(|a| a.is_finite()),
             references: references(model, dotation.amount),
-            explanation: None,
+            explanation: explanation(&computed, year, row, dotation.amount, depth)?,
         });
     }
     Ok(CommunePage {
@@ -245,7 +273,15 @@ pub struct SearchQuery {
     pub year: Option<i32>,
 }
 
-/// Query of `GET /communes/{code}` and the what-if.
+/// Query of `GET /communes/{code}`.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub year: Option<i32>,
+    /// Levels of the explanations (default [`DEFAULT_DEPTH`]).
+    pub depth: Option<usize>,
+}
+
+/// Query of the what-if, the law and the scenario.
 #[derive(Debug, Deserialize)]
 pub struct YearQuery {
     pub year: Option<i32>,

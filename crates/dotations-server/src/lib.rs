@@ -188,11 +188,11 @@ async fn search(State(state): State<Shared>, Query(query): Query<communes::Searc
 async fn commune(
     State(state): State<Shared>,
     Path(code): Path<String>,
-    Query(query): Query<communes::YearQuery>,
+    Query(query): Query<communes::PageQuery>,
 ) -> Result<Response, ApiError> {
     let page = blocking(move || {
         let year = state.year(query.year)?;
-        communes::page(&state, year, &code)
+        communes::page(&state, year, &code, query.depth)
     })
     .await?;
     Ok(AxumJson(page).into_response())

@@ -24,7 +24,7 @@ async fn search_by_code_or_name_ignoring_accents_and_case() {
 
 #[tokio::test]
 async fn a_commune_shows_each_dotation_with_last_years_amount() {
-    let answer = get("/communes/27001?year=2025").await;
+    let answer = get("/communes/27001?year=2025&depth=0").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let page = answer.json();
     assert_eq!(page["year"], 2025);
@@ -46,9 +46,50 @@ async fn a_commune_shows_each_dotation_with_last_years_amount() {
     let population = page["criteria"].as_array().unwrap().iter().find(|c| c["variable"] == "population_insee").unwrap();
     assert_eq!(population["editable"], true);
     insta::assert_snapshot!(answer.pretty());
+    let too_deep = get("/communes/27001?depth=7").await;
+    assert_eq!(too_deep.status, StatusCode::BAD_REQUEST);
+    assert_eq!(too_deep.json()["error"], "depth 7 is too deep: at most 6");
     let missing = get("/communes/99999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"].as_str().unwrap().contains("GET /communes?search="));
+}
+
+/// Every node of an explanation tree, depth first.
+fn nodes(node: &serde_json::Value) -> Vec<&serde_json::Value> {
+    let mut all = vec![node];
+    for child in node["children"].as_array().unwrap() {
+        all.extend(nodes(child));
+    }
+    all
+}
+
+#[tokio::test]
+async fn each_dotation_is_explained_down_to_the_law() {
+    let page = get("/communes/27001?year=2025").await.json();
+    for dotation in page["dotations"].as_array().unwrap() {
+        let explanation = &dotation["explanation"];
+        assert_eq!(explanation["variable"], dotation["variable"]);
+        assert_eq!(explanation["depth"], 2);
+        assert_eq!(explanation["commune"]["code"], "27001");
+        // The explanation's value is the amount shown.
+        assert_eq!(explanation["value"].as_f64(), dotation["amount"].as_f64(), "{}", dotation["variable"]);
+        match explanation["source"].as_str().unwrap() {
+            "formula" => assert!(explanation["formula"]["file"].as_str().unwrap().starts_with("formulas/")),
+            // The DNP is given in the data: its explanation names the column.
+            "input" => assert_eq!(explanation["input"]["column"], dotation["variable"]),
+            other => panic!("{other}: {explanation}"),
+        }
+    }
+    // Down the tree of the DSR péréquation: parameters of the law with their legal texts.
+    let perequation =
+        page["dotations"].as_array().unwrap().iter().find(|d| d["variable"] == "dsr_fraction_perequation");
+    let tree = &perequation.unwrap()["explanation"];
+    assert!(!tree["children"].as_array().unwrap().is_empty());
+    let referenced = nodes(tree).iter().flat_map(|n| n["parameters"].as_array().unwrap().iter()).any(|p| {
+        p["references"].as_array().unwrap().iter().any(|r| r["href"].as_str().is_some_and(|h| h.contains("legifrance")))
+    });
+    assert!(referenced, "{tree}");
+    assert!(nodes(tree).iter().all(|n| n["mismatch"].is_null()), "an explanation re-derives every value");
 }
 
 #[tokio::test]

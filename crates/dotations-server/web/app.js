@@ -117,7 +117,8 @@ function aggregateText(aggregate) {
 }
 
 function explainedNode(node) {
-  const title = `${node.label || node.variable} = ${node.text}`
+  const shown = typeof node.value === 'boolean' ? (node.value ? 'oui' : 'non') : node.text;
+  const title = `${node.label || node.variable} = ${shown}`
     + (node.entity === 'etat' ? ' (national)' : '');
   const body = [el('p', {}, el('code', {}, node.variable), node.year ? ` (${node.year})` : '')];
   if (node.repeated) {

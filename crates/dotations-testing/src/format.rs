@@ -174,7 +174,19 @@ fn read_test(node: &Node, source: &Arc<SourceText>) -> TestCase {
             }
             "output" => {
                 test.output = Some(value.clone());
-                Ok(())
+                let empty = match value {
+                    Node::Mapping(mapping) => mapping.is_empty(),
+                    Node::Scalar(scalar) => classify(scalar) == Scalar::Null,
+                    Node::Sequence(_) => false,
+                };
+                if empty {
+                    // A test that checks nothing cannot fail.
+                    Err(Diagnostic::error("this test expects nothing: its `output` is empty")
+                        .at(locator.scalar(key))
+                        .with_help("give the values the test expects, e.g. `output: {strate_demographique: 3}`"))
+                } else {
+                    Ok(())
+                }
             }
             "absolute_error_margin" => margin(&locator, value, key).map(|m| test.absolute_error_margin = m),
             "relative_error_margin" => margin(&locator, value, key).map(|m| test.relative_error_margin = m),

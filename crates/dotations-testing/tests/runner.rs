@@ -295,6 +295,9 @@ fn mistakes_in_the_structure_of_a_test() {
   period: 2024
   absolute_error_margin: beaucoup
   output: {strate: 1}
+- name: rien à vérifier
+  period: 2024
+  output:
 "
     ));
 }

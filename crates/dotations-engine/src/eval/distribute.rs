@@ -53,15 +53,13 @@ pub struct Distributed {
 pub enum DistributeError {
     #[error("the budget ({budget}) is below the sum of the minimum amounts ({floor}): no point value distributes it")]
     BelowFloors { budget: f64, floor: f64 },
-    #[error(
-        "the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it"
-    )]
+    #[error("the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it")]
     AboveCeilings { budget: f64, ceiling: f64 },
     #[error("row {row} has {what} {value}: a distribution needs finite values and scores ≥ 0")]
     InvalidValue { row: usize, what: &'static str, value: f64 },
 }
 
-/// How one row's amount depends on the point value.
+/// How one row's amount depends on the point value `x`.
 #[derive(Clone, Copy)]
 enum RowShape {
     /// `score·x` for every x.
@@ -72,109 +70,132 @@ enum RowShape {
     Constant(f64),
 }
 
-pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
-    let shapes = row_shapes(input)?;
-    let point = solve(&shapes, input.budget)?;
-    let amounts = shapes.iter().map(|shape| amount(*shape, point)).collect();
-    Ok(Distributed { point, amounts })
+/// The rows as the solver needs them: the unbounded rows only add to the slope and the constant
+/// ones to the total, so only the bounded rows are kept one by one.
+struct Rows {
+    /// Σ scores of the rows that are `score·x` whatever x.
+    slope: f64,
+    /// Σ amounts of the rows whose amount does not depend on x.
+    constant: f64,
+    /// (score, floor, ceiling) of each bounded row with a positive score.
+    bounded: Vec<(f64, f64, f64)>,
 }
 
-fn row_shapes(input: &Distribution<'_>) -> Result<Vec<RowShape>, DistributeError> {
-    let check = |row: usize, what: &'static str, value: f64| {
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(DistributeError::InvalidValue { row, what, value })
-        }
-    };
+pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
     if !input.budget.is_finite() {
         return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: input.budget });
     }
-    (0..input.score.len())
-        .map(|i| {
-            let score = check(i, "a score of", input.score[i])?;
-            let previous = check(i, "a previous amount of", input.previous[i])?;
-            let flagged = input.unbounded.is_some_and(|u| u[i] != 0.0);
-            if flagged || previous == 0.0 {
-                return Ok(RowShape::Linear(score));
-            }
-            if score < 0.0 {
-                return Err(DistributeError::InvalidValue { row: i, what: "a score of", value: score });
-            }
-            let (floor, ceiling) = (input.low * previous, input.high * previous);
-            if score == 0.0 || floor > ceiling {
-                // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
-                return Ok(RowShape::Constant(0f64.max(floor).min(ceiling)));
-            }
-            Ok(RowShape::Bounded { score, floor, ceiling })
-        })
-        .collect()
-}
-
-fn amount(shape: RowShape, x: f64) -> f64 {
-    match shape {
-        RowShape::Linear(score) => score * x,
-        RowShape::Bounded { score, floor, ceiling } => (score * x).max(floor).min(ceiling),
-        RowShape::Constant(value) => value,
-    }
-}
-
-/// The total of the rows fixed at a bound (or constant) and the slope of the total (the scores
-/// of the rows in their linear range), at `x`: the linear piece of `Σ b_i` that holds `x`.
-fn linearise(shapes: &[RowShape], x: f64) -> (f64, f64) {
-    let (mut fixed, mut slope) = (0.0, 0.0);
-    for shape in shapes {
-        match *shape {
-            RowShape::Linear(score) => slope += score,
-            RowShape::Constant(value) => fixed += value,
-            RowShape::Bounded { score, floor, ceiling } => {
-                let value = score * x;
-                if value <= floor {
-                    fixed += floor;
-                } else if value >= ceiling {
-                    fixed += ceiling;
-                } else {
-                    slope += score;
-                }
-            }
+    let mut slopes = Vec::new();
+    let mut constants = Vec::new();
+    let mut bounded = Vec::new();
+    for row in 0..input.score.len() {
+        match row_shape(input, row)? {
+            RowShape::Linear(score) => slopes.push(score),
+            RowShape::Constant(value) => constants.push(value),
+            RowShape::Bounded { score, floor, ceiling } => bounded.push((score, floor, ceiling)),
         }
     }
-    (fixed, slope)
+    let rows = Rows { slope: pairwise_sum(&slopes), constant: pairwise_sum(&constants), bounded };
+    let point = solve(&rows, input.budget)?;
+    let mut amounts = Vec::with_capacity(input.score.len());
+    for row in 0..input.score.len() {
+        amounts.push(match row_shape(input, row)? {
+            RowShape::Linear(score) => score * point,
+            RowShape::Constant(value) => value,
+            RowShape::Bounded { score, floor, ceiling } => (score * point).max(floor).min(ceiling),
+        });
+    }
+    Ok(Distributed { point, amounts })
+}
+
+fn row_shape(input: &Distribution<'_>, row: usize) -> Result<RowShape, DistributeError> {
+    let (score, previous) = (input.score[row], input.previous[row]);
+    if !score.is_finite() {
+        return Err(DistributeError::InvalidValue { row, what: "a score of", value: score });
+    }
+    if !previous.is_finite() {
+        return Err(DistributeError::InvalidValue { row, what: "a previous amount of", value: previous });
+    }
+    if previous == 0.0 || input.unbounded.is_some_and(|u| u[row] != 0.0) {
+        return Ok(RowShape::Linear(score));
+    }
+    if score < 0.0 {
+        return Err(DistributeError::InvalidValue { row, what: "a score of", value: score });
+    }
+    let (floor, ceiling) = (input.low * previous, input.high * previous);
+    if score == 0.0 || floor > ceiling {
+        // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
+        return Ok(RowShape::Constant(0f64.max(floor).min(ceiling)));
+    }
+    Ok(RowShape::Bounded { score, floor, ceiling })
+}
+
+/// A sum that keeps the low-order bits lost at each addition (Neumaier's compensated sum): the
+/// solver's totals do not drift with the number of rows.
+#[derive(Default, Clone, Copy)]
+struct Sum {
+    total: f64,
+    compensation: f64,
+}
+
+impl Sum {
+    fn add(&mut self, value: f64) {
+        let total = self.total + value;
+        self.compensation +=
+            if self.total.abs() >= value.abs() { (self.total - total) + value } else { (value - total) + self.total };
+        self.total = total;
+    }
+
+    fn value(self) -> f64 {
+        self.total + self.compensation
+    }
+}
+
+/// The total of the rows fixed at a bound or constant, and the slope of the total (the scores
+/// of the rows that are linear) at `x`: the linear piece of `Σ b_i` that holds `x`.
+fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
+    let (mut fixed, mut slope) = (Sum::default(), Sum::default());
+    fixed.add(rows.constant);
+    slope.add(rows.slope);
+    for &(score, floor, ceiling) in &rows.bounded {
+        let value = score * x;
+        if value <= floor {
+            fixed.add(floor);
+        } else if value >= ceiling {
+            fixed.add(ceiling);
+        } else {
+            slope.add(score);
+        }
+    }
+    (fixed.value(), slope.value())
 }
 
 /// The point value where the total reaches the budget.
 ///
 /// Newton's method on a piecewise-linear, non-decreasing function: from a point, the root of
 /// the linear piece holding it is the next point; once a point lies on the piece that holds
-/// the root, the next one *is* the root, exactly. A few passes over the rows usually suffice,
-/// instead of sorting every breakpoint; if a step leaves the bracket or the steps do not
-/// settle, the breakpoints are walked in order.
-fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
-    let (floor_total, _) = linearise(shapes, 0.0);
-    if floor_total > budget {
-        return Err(DistributeError::BelowFloors { budget, floor: floor_total });
+/// the root, the next one *is* the root, exactly. A few passes over the bounded rows usually
+/// suffice, instead of sorting every breakpoint; if a step leaves the bracket or the steps do
+/// not settle, the breakpoints are walked in order.
+fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
+    let floors = linearise(rows, 0.0).0;
+    if floors > budget {
+        return Err(DistributeError::BelowFloors { budget, floor: floors });
     }
-    let unbounded_slope: f64 = shapes.iter().map(|s| if let RowShape::Linear(score) = s { *score } else { 0.0 }).sum();
-    if unbounded_slope <= 0.0 {
-        let (ceiling_total, _) = linearise(shapes, f64::INFINITY);
-        if ceiling_total < budget {
-            return Err(DistributeError::AboveCeilings { budget, ceiling: ceiling_total });
+    if rows.slope <= 0.0 {
+        let ceilings = linearise(rows, f64::INFINITY).0;
+        if ceilings < budget {
+            return Err(DistributeError::AboveCeilings { budget, ceiling: ceilings });
         }
     }
-    let total_score: f64 = shapes
-        .iter()
-        .map(|s| match s {
-            RowShape::Linear(score) | RowShape::Bounded { score, .. } => *score,
-            RowShape::Constant(_) => 0.0,
-        })
-        .sum();
+    let total_score = rows.slope + rows.bounded.iter().map(|r| r.0).sum::<f64>();
     let (mut low, mut high) = (0.0f64, f64::INFINITY);
     let mut x = if total_score > 0.0 { budget / total_score } else { 0.0 };
     for _ in 0..30 {
-        let (fixed, slope) = linearise(shapes, x);
+        let (fixed, slope) = linearise(rows, x);
         let total = fixed + slope * x;
         if total == budget {
-            return Ok(refine(shapes, budget, x));
+            return Ok(x);
         }
         if total < budget {
             low = low.max(x);
@@ -184,92 +205,63 @@ fn solve(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
         let newton = if slope > 0.0 { (budget - fixed) / slope } else { f64::NAN };
         if !(newton > low && newton < high) {
             // A step out of the bracket: walk the breakpoints instead.
-            return solve_by_breakpoints(shapes, budget);
+            return solve_by_breakpoints(rows, budget);
         }
         if (newton - x).abs() <= 4.0 * f64::EPSILON * x.abs() {
-            return Ok(refine(shapes, budget, newton));
+            return Ok(newton);
         }
         x = newton;
     }
-    solve_by_breakpoints(shapes, budget)
+    solve_by_breakpoints(rows, budget)
 }
 
 /// The same root by walking every breakpoint in order: the fallback when Newton's steps do not
 /// settle quickly (e.g. many rows bounded near the root).
-fn solve_by_breakpoints(shapes: &[RowShape], budget: f64) -> Result<f64, DistributeError> {
-    // State at x = 0: every bounded row sits at clamp(0, floor, ceiling); the sweep then walks
-    // the breakpoints in increasing order, tracking the total and its slope.
-    let mut total = 0.0;
-    let mut slope = 0.0;
-    let mut events: Vec<(f64, f64)> = Vec::new();
-    for shape in shapes {
-        match *shape {
-            RowShape::Linear(score) => slope += score,
-            RowShape::Constant(value) => total += value,
-            RowShape::Bounded { score, floor, ceiling } => {
-                let (start, end) = (floor / score, ceiling / score);
-                if start > 0.0 {
-                    total += floor;
-                    events.push((start, score));
-                } else if end > 0.0 {
-                    slope += score;
-                } else {
-                    total += ceiling;
-                    continue;
-                }
-                events.push((end, -score));
-            }
+fn solve_by_breakpoints(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
+    // At x = 0 every bounded row sits at its floor; the walk then goes through the breakpoints
+    // in increasing order, tracking the total and its slope.
+    let mut total = rows.constant;
+    let mut slope = rows.slope;
+    let mut events: Vec<(f64, f64)> = Vec::with_capacity(2 * rows.bounded.len());
+    for &(score, floor, ceiling) in &rows.bounded {
+        let (start, end) = (floor / score, ceiling / score);
+        if start > 0.0 {
+            total += floor;
+            events.push((start, score));
+        } else if end > 0.0 {
+            slope += score;
+        } else {
+            total += ceiling;
+            continue;
         }
-    }
-    if total > budget {
-        return Err(DistributeError::BelowFloors { budget, floor: total });
+        events.push((end, -score));
     }
     events.sort_unstable_by_key(|event| super::population::ordered_bits(event.0));
     let mut x = 0.0;
-    let mut guess = None;
     for (at, change) in events {
         let reached = total + slope * (at - x);
         if reached >= budget && slope > 0.0 {
-            guess = Some(x + (budget - total) / slope);
-            break;
+            return Ok(refine(rows, budget, x + (budget - total) / slope));
         }
         total = reached;
         x = at;
         slope += change;
     }
-    let guess = match guess {
-        Some(guess) => guess,
-        None if slope > 0.0 => x + (budget - total) / slope,
-        None if total == budget => x,
-        None => return Err(DistributeError::AboveCeilings { budget, ceiling: total }),
-    };
-    Ok(refine(shapes, budget, guess))
+    if slope > 0.0 {
+        Ok(refine(rows, budget, x + (budget - total) / slope))
+    } else if total == budget {
+        Ok(x)
+    } else {
+        Err(DistributeError::AboveCeilings { budget, ceiling: total })
+    }
 }
 
-/// Solves the linear equation of the segment that holds `guess` again, with totals summed
-/// afresh (pairwise), so that rounding errors accumulated along the sweep do not remain.
-fn refine(shapes: &[RowShape], budget: f64, guess: f64) -> f64 {
-    let mut fixed = Vec::with_capacity(shapes.len());
-    let mut linear = Vec::with_capacity(shapes.len());
-    for shape in shapes {
-        match *shape {
-            RowShape::Linear(score) => linear.push(score),
-            RowShape::Constant(value) => fixed.push(value),
-            RowShape::Bounded { score, floor, ceiling } => {
-                let value = score * guess;
-                if value <= floor {
-                    fixed.push(floor);
-                } else if value >= ceiling {
-                    fixed.push(ceiling);
-                } else {
-                    linear.push(score);
-                }
-            }
-        }
-    }
-    let slope = pairwise_sum(&linear);
+/// Solves the linear equation of the piece that holds `guess` again, with compensated totals,
+/// so that rounding accumulated along the walk does not remain.
+fn refine(rows: &Rows, budget: f64, guess: f64) -> f64 {
+    let (fixed, slope) = linearise(rows, guess);
     if slope > 0.0 {
-        (budget - pairwise_sum(&fixed)) / slope
+        (budget - fixed) / slope
     } else {
         guess
     }
@@ -349,8 +341,15 @@ mod tests {
                 high: 1.2,
                 unbounded: Some(&flagged),
             };
-            let shapes = row_shapes(&input).unwrap();
-            let walked = solve_by_breakpoints(&shapes, input.budget).unwrap();
+            let mut rows = Rows { slope: 0.0, constant: 0.0, bounded: Vec::new() };
+            for row in 0..score.len() {
+                match row_shape(&input, row).unwrap() {
+                    RowShape::Linear(s) => rows.slope += s,
+                    RowShape::Constant(c) => rows.constant += c,
+                    RowShape::Bounded { score, floor, ceiling } => rows.bounded.push((score, floor, ceiling)),
+                }
+            }
+            let walked = solve_by_breakpoints(&rows, input.budget).unwrap();
             let result = distribute(&input).unwrap();
             assert!((result.point - walked).abs() <= 1e-12 * walked, "case {case}: {} vs {walked}", result.point);
             let total = pairwise_sum(&result.amounts);

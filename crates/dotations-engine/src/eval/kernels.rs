@@ -86,7 +86,7 @@ pub const CHUNK: usize = 2048;
 pub type SlotId = usize;
 
 /// A row-wise computation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Program {
     Const(f64),
     /// A value of the same rows (or a scalar).
@@ -404,10 +404,31 @@ fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand
                 Builtin::Ceil => f64::ceil,
                 Builtin::Trunc => trunc,
                 Builtin::Log10 => f64::log10,
-                Builtin::YearOf => crate::model::year_of_days,
+                Builtin::YearOf => return years(x),
                 _ => unreachable!("every builtin is handled"),
             };
             map1(x, len, f)
+        }
+    }
+}
+
+/// `year(date)` over a chunk. Dates in a column repeat a lot (most communes share the default
+/// creation date), so the last conversion is remembered.
+fn years(dates: Operand<'_>) -> Operand<'_> {
+    match dates {
+        Operand::Scalar(days) => Operand::Scalar(crate::model::year_of_days(days)),
+        dates => {
+            let mut last = (f64::NAN.to_bits(), f64::NAN);
+            let years = view_ref(&dates, &None)
+                .iter()
+                .map(|days| {
+                    if days.to_bits() != last.0 {
+                        last = (days.to_bits(), crate::model::year_of_days(*days));
+                    }
+                    last.1
+                })
+                .collect();
+            Operand::Owned(years)
         }
     }
 }

@@ -32,6 +32,72 @@ impl Plan {
     /// parallel; intermediate columns are given back after their last reader and reused.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count] };
+        self.run_levels(model, dataset, &mut run, true)?;
+        Ok(run)
+    }
+
+    /// Computes every step and keeps every intermediate value: the base of what-if runs.
+    pub fn run_keeping_all(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
+        let mut run = Run { slots: vec![None; self.slot_count] };
+        self.run_levels(model, dataset, &mut run, false)?;
+        Ok(run)
+    }
+
+    /// A what-if: computes this plan reusing, from `previous` (a run of `base` that kept every
+    /// value), each step that is the same in both plans and whose inputs did not change. Only
+    /// the part of the graph a change reaches is computed again; a recomputed value equal to the
+    /// previous one stops the change there. Plans of different shapes (a change that selects
+    /// other formulas) are computed whole.
+    pub fn run_incremental(
+        &self,
+        model: &Model,
+        dataset: &Dataset,
+        base: &Plan,
+        previous: &Run,
+    ) -> Result<Run, Diagnostics> {
+        if self.steps.len() != base.steps.len() || self.slot_count != base.slot_count {
+            return self.run_keeping_all(model, dataset);
+        }
+        let mut run = Run { slots: vec![None; self.slot_count] };
+        let mut changed = vec![false; self.slot_count];
+        for level in &self.schedule.levels {
+            let mut recompute = Vec::new();
+            for &index in level {
+                let step = &self.steps[index];
+                let same = *step == base.steps[index]
+                    && !self.schedule.reads[index].iter().any(|s| changed[*s])
+                    && previous.slots[step.slot()].is_some();
+                if same {
+                    run.slots[step.slot()] = previous.slots[step.slot()].clone();
+                } else {
+                    recompute.push(index);
+                }
+            }
+            let pool = BufferPool::default();
+            let slots = &run.slots;
+            let results: Vec<(usize, Result<Value, Diagnostic>)> = recompute
+                .par_iter()
+                .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                .collect();
+            for (index, value) in results {
+                let slot = self.steps[index].slot();
+                let value = value.map_err(Diagnostics::from)?;
+                changed[slot] = previous.slots[slot].as_ref() != Some(&value);
+                run.slots[slot] = Some(value);
+            }
+        }
+        Ok(run)
+    }
+
+    /// Runs the levels in order (the steps of a level in parallel), releasing intermediates
+    /// after their last reader if `release`.
+    fn run_levels(
+        &self,
+        model: &Model,
+        dataset: &Dataset,
+        run: &mut Run,
+        release: bool,
+    ) -> Result<(), Diagnostics> {
         let pool = BufferPool::default();
         // DOTATIONS_PROFILE=1 prints the time of every step on stderr (and runs them one by
         // one); off, it costs one check.
@@ -52,21 +118,20 @@ impl Plan {
                     .collect()
             } else {
                 let slots = &run.slots;
-                steps
-                    .par_iter()
-                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
-                    .collect()
+                steps.par_iter().map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool))).collect()
             };
             for (index, value) in results {
                 run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
             }
-            for slot in &self.schedule.release[level] {
-                if let Some(Value::Column(column)) = run.slots[*slot].take() {
-                    pool.give(column);
+            if release {
+                for slot in &self.schedule.release[level] {
+                    if let Some(Value::Column(column)) = run.slots[*slot].take() {
+                        pool.give(column);
+                    }
                 }
             }
         }
-        Ok(run)
+        Ok(())
     }
 }
 

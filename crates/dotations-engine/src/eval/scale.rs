@@ -3,7 +3,7 @@
 use dotations_params::{ScaleAt, ScaleF64};
 
 /// A scale at one date, with its brackets in `f64`, ready to be applied to values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScaleTable {
     pub path: String,
     scale: ScaleF64,

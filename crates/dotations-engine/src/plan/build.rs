@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use dotations_diagnostics::{Diagnostic, Diagnostics};
+use dotations_params::ParameterTree;
 
 use super::*;
 use crate::dataset::Dataset;
@@ -18,8 +19,22 @@ pub fn build(
     targets: &[VarId],
     missing: MissingInputs,
 ) -> Result<Plan, Diagnostics> {
+    build_with_parameters(model, &model.parameters, dataset, year, targets, missing)
+}
+
+/// Plans with other values of the parameters than the model's (a what-if on the law's
+/// amounts): the formulas are the model's, the parameters read while planning are `parameters`.
+pub fn build_with_parameters(
+    model: &Model,
+    parameters: &ParameterTree,
+    dataset: &Dataset,
+    year: i32,
+    targets: &[VarId],
+    missing: MissingInputs,
+) -> Result<Plan, Diagnostics> {
     let mut builder = Builder {
         model,
+        parameters,
         dataset,
         missing,
         plan: Plan {
@@ -45,6 +60,8 @@ pub fn build(
 
 pub(super) struct Builder<'a> {
     pub(super) model: &'a Model,
+    /// The parameters read while planning (the model's, or a what-if's).
+    pub(super) parameters: &'a ParameterTree,
     pub(super) dataset: &'a Dataset,
     missing: MissingInputs,
     pub(super) plan: Plan,
@@ -223,7 +240,7 @@ impl Builder<'_> {
         scope: &FormulaScope,
         origin: crate::model::Origin,
     ) -> Option<f64> {
-        let value = match self.model.parameters.value_at(path, date) {
+        let value = match self.parameters.value_at(path, date) {
             Ok(Some(dotations_params::ParamValue::Number(n))) => Some(decimal_to_f64(n)),
             Ok(Some(dotations_params::ParamValue::Bool(b))) => Some(f64::from(u8::from(*b))),
             _ => None,
@@ -247,7 +264,7 @@ impl Builder<'_> {
     ) {
         let node = &self.plan.nodes[scope.node];
         let name = &self.model.variables[node.var].name;
-        let dates = match self.model.parameters.get(path) {
+        let dates = match self.parameters.get(path) {
             Some(dotations_params::Entry::Parameter(p)) => describe_dates(p),
             _ => String::new(),
         };

@@ -24,7 +24,7 @@ impl Builder<'_> {
             Node::Scale { path, at, argument } => {
                 let date = parameter_date(*at, scope.year);
                 let argument = self.lower(argument, scope);
-                let Some(dotations_params::Entry::Scale(scale)) = self.model.parameters.get(path) else {
+                let Some(dotations_params::Entry::Scale(scale)) = self.parameters.get(path) else {
                     unreachable!("checked when the model compiled")
                 };
                 let table = Arc::new(ScaleTable::new(path.clone(), scale.at(date)));

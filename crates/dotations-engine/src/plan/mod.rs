@@ -19,7 +19,7 @@ use dotations_lang::Order;
 use crate::eval::kernels::{Program, SlotId};
 use crate::model::{EntityId, Grouping, Origin, Statistic, VarId, YearKey};
 
-pub use build::build;
+pub use build::{build, build_with_parameters};
 pub use schedule::Schedule;
 
 /// What to do when an input variable is needed but not given.
@@ -79,7 +79,7 @@ pub struct PlannedNode {
 }
 
 /// One step of a plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     Input {
         slot: SlotId,
@@ -129,7 +129,7 @@ impl Step {
 }
 
 /// A population operator whose operands have been computed into slots.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PopulationStep {
     Sum {
         value: SlotId,

@@ -11,6 +11,8 @@ pub struct Schedule {
     pub levels: Vec<Vec<usize>>,
     /// Intermediate slots whose last reader is in that level: released once it is done.
     pub release: Vec<Vec<SlotId>>,
+    /// The slots each step reads.
+    pub reads: Vec<Vec<SlotId>>,
 }
 
 impl Step {
@@ -109,5 +111,5 @@ pub fn schedule(plan: &Plan) -> Schedule {
             release[*last].push(slot);
         }
     }
-    Schedule { levels, release }
+    Schedule { levels, release, reads }
 }

@@ -99,12 +99,8 @@ pub(crate) fn prepare(model: &Model, test: &TestCase, selection: &Selection) -> 
     }
     let mut checks = Vec::new();
     match &test.output {
-        Some(node @ Node::Mapping(mapping)) if mapping.is_empty() => {
-            reader.diagnostics.push(nothing_expected(locator.node(node)))
-        }
-        Some(Node::Scalar(scalar)) if classify(scalar) == Scalar::Null => {
-            reader.diagnostics.push(nothing_expected(locator.scalar(scalar)))
-        }
+        // An empty `output` is reported with the test's structure (`format`).
+        Some(Node::Scalar(scalar)) if classify(scalar) == Scalar::Null => {}
         Some(Node::Mapping(mapping)) => {
             let against = outputs::Against { dataset: &dataset, ids: ids.as_ref(), test, selection };
             reader.outputs(mapping, &against, &mut checks)
@@ -117,13 +113,6 @@ pub(crate) fn prepare(model: &Model, test: &TestCase, selection: &Selection) -> 
     }
     let named = ids.is_some();
     reader.diagnostics.into_result(Prepared { dataset, named, checks })
-}
-
-/// An empty `output`: a test that checks nothing cannot fail.
-fn nothing_expected(location: Location) -> Diagnostic {
-    Diagnostic::error("this test expects nothing: its `output` is empty")
-        .at(location)
-        .with_help("give the values the test expects, e.g. `output: {strate_demographique: 3}`")
 }
 
 /// The row of each identifier, per entity, when the test names its communes and États.
