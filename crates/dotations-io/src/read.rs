@@ -1,6 +1,8 @@
 //! Reading an input table into a [`Dataset`].
 
 use std::io::Read;
+
+use rayon::prelude::*;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -39,7 +41,7 @@ pub fn read_table(model: &Model, path: &Path, year: i32) -> Result<InputTable, D
 }
 
 /// How to parse the cells of a column.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum CellKind {
     Number,
     Bool,
@@ -52,8 +54,27 @@ enum CellKind {
 const MAX_CELL_ERRORS: usize = 20;
 
 /// Reads a CSV table from any reader; `name` is used in messages.
-pub fn read_table_from(model: &Model, reader: impl Read, name: &str, year: i32) -> Result<InputTable, Diagnostics> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+pub fn read_table_from(model: &Model, mut reader: impl Read, name: &str, year: i32) -> Result<InputTable, Diagnostics> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read {name}: {e}"))))?;
+    parse_table(model, &bytes, name, year)
+}
+
+/// The cells of one part of the table, parsed (parts are parsed in parallel).
+struct Part {
+    values: Vec<Vec<f64>>,
+    texts: Vec<Vec<String>>,
+    rows: usize,
+    diagnostics: Vec<Diagnostic>,
+    cell_errors: usize,
+}
+
+/// Parses a whole table held in memory.
+pub fn parse_table(model: &Model, bytes: &[u8], name: &str, year: i32) -> Result<InputTable, Diagnostics> {
+    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..header_end]);
     let headers = csv
         .byte_headers()
         .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read the header of {name}: {e}"))))?
@@ -69,49 +90,29 @@ pub fn read_table_from(model: &Model, reader: impl Read, name: &str, year: i32) 
         }
         specs.push((header.clone(), interpret_header(model, &header, year)));
     }
+    let kinds: Vec<CellKind> = specs.iter().map(|(_, spec)| cell_kind(model, spec)).collect();
+    let headers: Vec<&str> = specs.iter().map(|(h, _)| h.as_str()).collect();
+    let body = &bytes[header_end..];
+    let parts: Vec<Part> = split_lines(body, 2)
+        .into_par_iter()
+        .map(|(start, end, first_line)| parse_part(model, &headers, &kinds, &body[start..end], first_line, name))
+        .collect();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
     let mut texts: Vec<Vec<String>> = vec![Vec::new(); specs.len()];
-    let mut record = csv::ByteRecord::new();
     let mut row = 0usize;
     let mut cell_errors = 0usize;
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                diagnostics.push(Diagnostic::error(format!("{name}: malformed CSV: {e}")));
-                break;
-            }
+    for part in parts {
+        for (column, part_values) in part.values.into_iter().enumerate() {
+            values[column].extend(part_values);
         }
-        row += 1;
-        if record.len() != specs.len() {
-            let line = record.position().map_or(row + 1, |p| p.line() as usize);
-            diagnostics.push(
-                Diagnostic::error(format!("row {row} has {} cells but the header has {}", record.len(), specs.len()))
-                    .at(Location::new(name, line, 1)),
-            );
-            return Err(diagnostics);
+        for (column, part_texts) in part.texts.into_iter().enumerate() {
+            texts[column].extend(part_texts);
         }
-        for (column, cell) in record.iter().enumerate() {
-            let (header, spec) = &specs[column];
-            match cell_kind(model, spec) {
-                CellKind::Text => texts[column].push(String::from_utf8_lossy(cell).into_owned()),
-                kind => match parse_cell(model, kind, cell) {
-                    Ok(v) => values[column].push(v),
-                    Err(expected) => {
-                        values[column].push(f64::NAN);
-                        cell_errors += 1;
-                        if cell_errors <= MAX_CELL_ERRORS {
-                            let line = record.position().map_or(row + 1, |p| p.line() as usize);
-                            let text = String::from_utf8_lossy(cell);
-                            diagnostics.push(
-                                Diagnostic::error(format!("row {row}, column `{header}`: `{text}` is not {expected}"))
-                                    .at(Location::new(name, line, column + 1))
-                                    .with_help_opt(enum_help(model, kind, &text)),
-                            );
-                        }
-                    }
-                },
+        row += part.rows;
+        cell_errors += part.cell_errors;
+        for diagnostic in part.diagnostics {
+            if diagnostics.len() <= MAX_CELL_ERRORS {
+                diagnostics.push(diagnostic);
             }
         }
     }
@@ -160,6 +161,88 @@ pub fn read_table_from(model: &Model, reader: impl Read, name: &str, year: i32) 
     diagnostics.into_result(InputTable { dataset, columns })
 }
 
+/// Cuts a table's body into about `parts` pieces of whole lines, with the line number each starts
+/// at (the header is line 1). A body with quotes is kept whole: a quoted cell may span lines.
+fn split_lines(body: &[u8], parts: usize) -> Vec<(usize, usize, usize)> {
+    if parts <= 1 || body.len() < (1 << 20) || memchr::memchr(b'"', body).is_some() {
+        return vec![(0, body.len(), 2)];
+    }
+    let mut pieces = Vec::with_capacity(parts);
+    let (mut start, mut line) = (0, 2);
+    for k in 1..parts {
+        let target = body.len() * k / parts;
+        let Some(offset) = memchr::memchr(b'\n', &body[target.max(start)..]) else { break };
+        let end = target.max(start) + offset + 1;
+        pieces.push((start, end, line));
+        line += memchr::memchr_iter(b'\n', &body[start..end]).count();
+        start = end;
+    }
+    pieces.push((start, body.len(), line));
+    pieces
+}
+
+/// Parses whole lines of a table into columns, with located errors.
+fn parse_part(
+    model: &Model,
+    headers: &[&str],
+    kinds: &[CellKind],
+    bytes: &[u8],
+    first_line: usize,
+    name: &str,
+) -> Part {
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+    let mut part = Part {
+        values: vec![Vec::new(); kinds.len()],
+        texts: vec![Vec::new(); kinds.len()],
+        rows: 0,
+        diagnostics: Vec::new(),
+        cell_errors: 0,
+    };
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                part.diagnostics.push(Diagnostic::error(format!("{name}: malformed CSV: {e}")));
+                break;
+            }
+        }
+        part.rows += 1;
+        let line = record.position().map_or(part.rows, |p| p.line() as usize) + first_line - 1;
+        let row = line - 1;
+        if record.len() != kinds.len() {
+            part.diagnostics.push(
+                Diagnostic::error(format!("row {row} has {} cells but the header has {}", record.len(), kinds.len()))
+                    .at(Location::new(name, line, 1)),
+            );
+            break;
+        }
+        for (column, cell) in record.iter().enumerate() {
+            match kinds[column] {
+                CellKind::Text => part.texts[column].push(String::from_utf8_lossy(cell).into_owned()),
+                kind => match parse_cell(model, kind, cell) {
+                    Ok(v) => part.values[column].push(v),
+                    Err(expected) => {
+                        part.values[column].push(f64::NAN);
+                        part.cell_errors += 1;
+                        if part.cell_errors <= MAX_CELL_ERRORS {
+                            let text = String::from_utf8_lossy(cell);
+                            let header = headers[column];
+                            part.diagnostics.push(
+                                Diagnostic::error(format!("row {row}, column `{header}`: `{text}` is not {expected}"))
+                                    .at(Location::new(name, line, column + 1))
+                                    .with_help_opt(enum_help(model, kind, &text)),
+                            );
+                        }
+                    }
+                },
+            }
+        }
+    }
+    part
+}
+
 /// The value of a national (État) column given in the commune table: the same in every row.
 fn national_value(values: &[f64]) -> Option<f64> {
     let first = *values.first()?;
@@ -204,9 +287,13 @@ fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
 }
 
 fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'static str> {
+    if let CellKind::Number = kind {
+        // Straight from the bytes: numbers are most of the table.
+        return fast_float2::parse(cell.trim_ascii()).map_err(|_| "a number");
+    }
     let text = std::str::from_utf8(cell).map_err(|_| "valid UTF-8")?.trim();
     match kind {
-        CellKind::Number => text.parse::<f64>().map_err(|_| "a number"),
+        CellKind::Number => unreachable!("parsed above"),
         CellKind::Bool => match text {
             "1" | "true" | "True" | "TRUE" | "1.0" => Ok(1.0),
             "0" | "false" | "False" | "FALSE" | "0.0" => Ok(0.0),

@@ -130,7 +130,8 @@ pub struct DotationLine {
     /// Last year's amount: given in the data, or computed for last year.
     pub previous_amount: Option<f64>,
     pub references: Vec<Link>,
-    /// Why the commune gets this amount, step by step (absent when no explanation is known).
+    /// Why the commune gets this amount: the tree of `dotations explain` (absent when no
+    /// formula applies that year).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Value>,
 }

@@ -116,7 +116,7 @@ function aggregateText(aggregate) {
   return parts.join(' · ');
 }
 
-function explainedNode(node) {
+function explainedNode(node, open = false) {
   const shown = typeof node.value === 'boolean' ? (node.value ? 'oui' : 'non') : node.text;
   const title = `${node.label || node.variable} = ${shown}`
     + (node.entity === 'etat' ? ' (national)' : '');
@@ -150,7 +150,7 @@ function explainedNode(node) {
     if (node.more > 0) body.push(el('p', { className: 'help' }, `… et ${node.more} autres variables non détaillées.`));
     if (node.mismatch) body.push(el('p', { className: 'error' }, 'Écart de recalcul : à signaler.'));
   }
-  return el('details', {}, el('summary', {}, title), body);
+  return el('details', { open }, el('summary', {}, title), body);
 }
 
 // An explanation as the server gives it: the tree above, or a text.
@@ -158,7 +158,7 @@ function renderExplanation(explanation) {
   if (explanation === null || explanation === undefined) return null;
   if (typeof explanation === 'string') return el('pre', {}, explanation);
   if (typeof explanation === 'object' && explanation.variable && Array.isArray(explanation.children)) {
-    return explainedNode(explanation);
+    return explainedNode(explanation, true);
   }
   return el('pre', {}, JSON.stringify(explanation, null, 2));
 }

@@ -53,7 +53,9 @@ pub struct Distributed {
 pub enum DistributeError {
     #[error("the budget ({budget}) is below the sum of the minimum amounts ({floor}): no point value distributes it")]
     BelowFloors { budget: f64, floor: f64 },
-    #[error("the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it")]
+    #[error(
+        "the budget ({budget}) is above the sum of the maximum amounts ({ceiling}): no point value distributes it"
+    )]
     AboveCeilings { budget: f64, ceiling: f64 },
     #[error("row {row} has {what} {value}: a distribution needs finite values and scores ≥ 0")]
     InvalidValue { row: usize, what: &'static str, value: f64 },

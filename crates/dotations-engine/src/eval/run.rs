@@ -91,13 +91,7 @@ impl Plan {
 
     /// Runs the levels in order (the steps of a level in parallel), releasing intermediates
     /// after their last reader if `release`.
-    fn run_levels(
-        &self,
-        model: &Model,
-        dataset: &Dataset,
-        run: &mut Run,
-        release: bool,
-    ) -> Result<(), Diagnostics> {
+    fn run_levels(&self, model: &Model, dataset: &Dataset, run: &mut Run, release: bool) -> Result<(), Diagnostics> {
         let pool = BufferPool::default();
         // DOTATIONS_PROFILE=1 prints the time of every step on stderr (and runs them one by
         // one); off, it costs one check.
@@ -118,7 +112,10 @@ impl Plan {
                     .collect()
             } else {
                 let slots = &run.slots;
-                steps.par_iter().map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool))).collect()
+                steps
+                    .par_iter()
+                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                    .collect()
             };
             for (index, value) in results {
                 run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
