@@ -16,12 +16,21 @@ const FRANCE_2025: &[u8] = include_bytes!("../../../data/france_synthetique_2025
 /// The years the embedded data covers.
 pub const YEARS: [i32; 2] = [2024, 2025];
 
+/// The bytes of the embedded table of `year` (gzipped CSV), as embedded: what a reproducibility
+/// stamp hashes.
+pub fn embedded_bytes(year: i32) -> Option<&'static [u8]> {
+    match year {
+        2024 => Some(FRANCE_2024),
+        2025 => Some(FRANCE_2025),
+        _ => None,
+    }
+}
+
 /// Reads the embedded inputs of `year` for `model`.
 pub fn embedded_table(model: &Model, year: i32) -> Result<InputTable, Diagnostics> {
-    let bytes = match year {
-        2024 => FRANCE_2024,
-        2025 => FRANCE_2025,
-        _ => {
+    let bytes = match embedded_bytes(year) {
+        Some(bytes) => bytes,
+        None => {
             return Err(Diagnostic::error(format!("there is no embedded data for {year}"))
                 .with_help(format!(
                     "the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"

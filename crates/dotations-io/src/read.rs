@@ -54,12 +54,93 @@ enum CellKind {
 const MAX_CELL_ERRORS: usize = 20;
 
 /// Reads a CSV table from any reader; `name` is used in messages.
-pub fn read_table_from(model: &Model, mut reader: impl Read, name: &str, year: i32) -> Result<InputTable, Diagnostics> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read {name}: {e}"))))?;
-    parse_table(model, &bytes, name, year)
+pub fn read_table_from(
+    model: &Model,
+    reader: impl Read + Send,
+    name: &str,
+    year: i32,
+) -> Result<InputTable, Diagnostics> {
+    // One thread reads (and decompresses) blocks; parts made of whole lines are parsed on the
+    // pool as they arrive, so reading and parsing overlap.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_blocks(reader, sender));
+        let mut pending: Vec<u8> = Vec::new();
+        let mut blocks = receiver.into_iter();
+        // The header first.
+        let header = loop {
+            if let Some(end) = memchr::memchr(b'\n', &pending) {
+                break pending.drain(..=end).collect::<Vec<u8>>();
+            }
+            match blocks.next() {
+                Some(Ok(block)) => pending.extend_from_slice(&block),
+                Some(Err(e)) => return Err(Diagnostic::error(format!("cannot read {name}: {e}")).into()),
+                None => break std::mem::take(&mut pending),
+            }
+        };
+        let table = TableHeader::parse(model, &header, name, year)?;
+        let parts = std::sync::Mutex::new(Vec::new());
+        let mut failure = None;
+        rayon::scope(|pool| {
+            let mut line = 2;
+            let mut index = 0;
+            let dispatch = |bytes: Vec<u8>, line: usize, index: usize| {
+                let (table, parts) = (&table, &parts);
+                pool.spawn(move |_| {
+                    let part = parse_part(model, &table.headers(), &table.kinds, &bytes, line, name);
+                    parts.lock().expect("parts lock").push((index, part));
+                });
+            };
+            for block in blocks.by_ref() {
+                match block {
+                    Ok(block) => pending.extend_from_slice(&block),
+                    Err(e) => {
+                        failure = Some(Diagnostic::error(format!("cannot read {name}: {e}")));
+                        break;
+                    }
+                }
+                let Some(last) = memchr::memrchr(b'\n', &pending) else { continue };
+                let rest = pending.split_off(last + 1);
+                let part = std::mem::replace(&mut pending, rest);
+                let lines = memchr::memchr_iter(b'\n', &part).count();
+                dispatch(part, line, index);
+                line += lines;
+                index += 1;
+            }
+            if !pending.is_empty() {
+                dispatch(std::mem::take(&mut pending), line, index);
+            }
+        });
+        if let Some(failure) = failure {
+            return Err(failure.into());
+        }
+        let mut parts = parts.into_inner().expect("parts lock");
+        parts.sort_by_key(|(index, _)| *index);
+        table.assemble(model, parts.into_iter().map(|(_, part)| part).collect(), name)
+    })
+}
+
+/// Reads `reader` in blocks of about 1 MiB and sends them, then ends the channel.
+fn read_blocks(mut reader: impl Read, sender: std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    loop {
+        let mut block = vec![0; 1 << 20];
+        let mut filled = 0;
+        while filled < block.len() {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+            }
+        }
+        block.truncate(filled);
+        if filled == 0 || sender.send(Ok(block)).is_err() {
+            return;
+        }
+    }
 }
 
 /// The cells of one part of the table, parsed (parts are parsed in parallel).
@@ -74,91 +155,124 @@ struct Part {
 /// Parses a whole table held in memory.
 pub fn parse_table(model: &Model, bytes: &[u8], name: &str, year: i32) -> Result<InputTable, Diagnostics> {
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[..header_end]);
-    let headers = csv
-        .byte_headers()
-        .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read the header of {name}: {e}"))))?
-        .clone();
-    let mut diagnostics = Diagnostics::new();
-    let header_location = |column: usize| Location::new(name, 1, column + 1);
-    let mut specs = Vec::with_capacity(headers.len());
-    let mut seen = std::collections::HashSet::new();
-    for (index, header) in headers.iter().enumerate() {
-        let header = String::from_utf8_lossy(header).trim().to_string();
-        if !seen.insert(header.clone()) {
-            diagnostics.push(Diagnostic::error(format!("column `{header}` appears twice")).at(header_location(index)));
-        }
-        specs.push((header.clone(), interpret_header(model, &header, year)));
-    }
-    let kinds: Vec<CellKind> = specs.iter().map(|(_, spec)| cell_kind(model, spec)).collect();
-    let headers: Vec<&str> = specs.iter().map(|(h, _)| h.as_str()).collect();
+    let table = TableHeader::parse(model, &bytes[..header_end], name, year)?;
     let body = &bytes[header_end..];
     let parts: Vec<Part> = split_lines(body, 2)
         .into_par_iter()
-        .map(|(start, end, first_line)| parse_part(model, &headers, &kinds, &body[start..end], first_line, name))
+        .map(|(start, end, first_line)| {
+            parse_part(model, &table.headers(), &table.kinds, &body[start..end], first_line, name)
+        })
         .collect();
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
-    let mut texts: Vec<Vec<String>> = vec![Vec::new(); specs.len()];
-    let mut row = 0usize;
-    let mut cell_errors = 0usize;
-    for part in parts {
-        for (column, part_values) in part.values.into_iter().enumerate() {
-            values[column].extend(part_values);
+    table.assemble(model, parts, name)
+}
+
+/// What the header of a table says: each column's name, meaning and cell kind.
+struct TableHeader {
+    specs: Vec<(String, Spec)>,
+    kinds: Vec<CellKind>,
+    /// Problems of the header itself (a column named twice).
+    diagnostics: Diagnostics,
+}
+
+impl TableHeader {
+    fn parse(model: &Model, line: &[u8], name: &str, year: i32) -> Result<TableHeader, Diagnostics> {
+        let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(line);
+        let headers = csv
+            .byte_headers()
+            .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read the header of {name}: {e}"))))?
+            .clone();
+        let mut diagnostics = Diagnostics::new();
+        let mut specs = Vec::with_capacity(headers.len());
+        let mut seen = std::collections::HashSet::new();
+        for (index, header) in headers.iter().enumerate() {
+            let header = String::from_utf8_lossy(header).trim().to_string();
+            if !seen.insert(header.clone()) {
+                let location = Location::new(name, 1, index + 1);
+                diagnostics.push(Diagnostic::error(format!("column `{header}` appears twice")).at(location));
+            }
+            specs.push((header.clone(), interpret_header(model, &header, year)));
         }
-        for (column, part_texts) in part.texts.into_iter().enumerate() {
-            texts[column].extend(part_texts);
-        }
-        row += part.rows;
-        cell_errors += part.cell_errors;
-        for diagnostic in part.diagnostics {
-            if diagnostics.len() <= MAX_CELL_ERRORS {
-                diagnostics.push(diagnostic);
+        let kinds = specs.iter().map(|(_, spec)| cell_kind(model, spec)).collect();
+        Ok(TableHeader { specs, kinds, diagnostics })
+    }
+
+    fn headers(&self) -> Vec<&str> {
+        self.specs.iter().map(|(h, _)| h.as_str()).collect()
+    }
+
+    /// Puts the parsed parts together into a dataset.
+    fn assemble(self, model: &Model, parts: Vec<Part>, name: &str) -> Result<InputTable, Diagnostics> {
+        let TableHeader { specs, mut diagnostics, .. } = self;
+        let header_location = |column: usize| Location::new(name, 1, column + 1);
+        let mut values: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
+        let mut texts: Vec<Vec<String>> = vec![Vec::new(); specs.len()];
+        let mut row = 0usize;
+        let mut cell_errors = 0usize;
+        for part in parts {
+            for (column, part_values) in part.values.into_iter().enumerate() {
+                values[column].extend(part_values);
+            }
+            for (column, part_texts) in part.texts.into_iter().enumerate() {
+                texts[column].extend(part_texts);
+            }
+            row += part.rows;
+            cell_errors += part.cell_errors;
+            for diagnostic in part.diagnostics {
+                if diagnostics.len() <= MAX_CELL_ERRORS {
+                    diagnostics.push(diagnostic);
+                }
             }
         }
-    }
-    if cell_errors > MAX_CELL_ERRORS {
-        diagnostics
-            .push(Diagnostic::error(format!("… and {} more cells that cannot be read", cell_errors - MAX_CELL_ERRORS)));
-    }
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
-    }
-    let ids = identifiers(model, &specs, &texts, row);
-    let mut dataset = Dataset::single_group(model, ids);
-    let mut columns = Vec::with_capacity(specs.len());
-    for (column, (header, spec)) in specs.into_iter().enumerate() {
-        let values = std::mem::take(&mut values[column]);
-        let texts = std::mem::take(&mut texts[column]);
-        let stored = match &spec {
-            Spec::Variable { var, year } if matches!(model.variables[*var].value_type, ValueType::Text) => {
-                dataset.set_text(model, *var, *year, texts).map(|_| TableColumn::Variable { var: *var, year: *year })
-            }
-            Spec::Variable { var, year } if model.entities[model.variables[*var].entity].is_group() => {
-                let Some(value) = national_value(&values) else {
-                    let group = &model.entities[model.variables[*var].entity].name;
-                    diagnostics.push(
-                        Diagnostic::error(format!("column `{header}` holds a value per {group}, but its rows differ"))
+        if cell_errors > MAX_CELL_ERRORS {
+            diagnostics.push(Diagnostic::error(format!(
+                "… and {} more cells that cannot be read",
+                cell_errors - MAX_CELL_ERRORS
+            )));
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let ids = identifiers(model, &specs, &texts, row);
+        let mut dataset = Dataset::single_group(model, ids);
+        let mut columns = Vec::with_capacity(specs.len());
+        for (column, (header, spec)) in specs.into_iter().enumerate() {
+            let values = std::mem::take(&mut values[column]);
+            let texts = std::mem::take(&mut texts[column]);
+            let stored = match &spec {
+                Spec::Variable { var, year } if matches!(model.variables[*var].value_type, ValueType::Text) => dataset
+                    .set_text(model, *var, *year, texts)
+                    .map(|_| TableColumn::Variable { var: *var, year: *year }),
+                Spec::Variable { var, year } if model.entities[model.variables[*var].entity].is_group() => {
+                    let Some(value) = national_value(&values) else {
+                        let group = &model.entities[model.variables[*var].entity].name;
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "column `{header}` holds a value per {group}, but its rows differ"
+                            ))
                             .at(header_location(column))
                             .with_help("a national value given in the commune table must be the same in every row"),
-                    );
-                    continue;
-                };
-                dataset
-                    .set_input(model, *var, *year, vec![value])
-                    .map(|_| TableColumn::Variable { var: *var, year: *year })
+                        );
+                        continue;
+                    };
+                    dataset
+                        .set_input(model, *var, *year, vec![value])
+                        .map(|_| TableColumn::Variable { var: *var, year: *year })
+                }
+                Spec::Variable { var, year } => dataset
+                    .set_input(model, *var, *year, values)
+                    .map(|_| TableColumn::Variable { var: *var, year: *year }),
+                Spec::Declared(index) => {
+                    dataset.set_column(model, *index, values).map(|_| TableColumn::Declared(*index))
+                }
+                Spec::Other => Ok(TableColumn::Other(texts)),
+            };
+            match stored {
+                Ok(stored) => columns.push((header, stored)),
+                Err(e) => diagnostics.push(Diagnostic::error(format!("{name}: {e}"))),
             }
-            Spec::Variable { var, year } => {
-                dataset.set_input(model, *var, *year, values).map(|_| TableColumn::Variable { var: *var, year: *year })
-            }
-            Spec::Declared(index) => dataset.set_column(model, *index, values).map(|_| TableColumn::Declared(*index)),
-            Spec::Other => Ok(TableColumn::Other(texts)),
-        };
-        match stored {
-            Ok(stored) => columns.push((header, stored)),
-            Err(e) => diagnostics.push(Diagnostic::error(format!("{name}: {e}"))),
         }
+        diagnostics.into_result(InputTable { dataset, columns })
     }
-    diagnostics.into_result(InputTable { dataset, columns })
 }
 
 /// Cuts a table's body into about `parts` pieces of whole lines, with the line number each starts
@@ -190,7 +304,6 @@ fn parse_part(
     first_line: usize,
     name: &str,
 ) -> Part {
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
     let mut part = Part {
         values: vec![Vec::new(); kinds.len()],
         texts: vec![Vec::new(); kinds.len()],
@@ -198,6 +311,11 @@ fn parse_part(
         diagnostics: Vec::new(),
         cell_errors: 0,
     };
+    if memchr::memchr(b'"', bytes).is_none() {
+        parse_plain_lines(model, headers, kinds, bytes, first_line, name, &mut part);
+        return part;
+    }
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {
@@ -208,39 +326,88 @@ fn parse_part(
                 break;
             }
         }
-        part.rows += 1;
-        let line = record.position().map_or(part.rows, |p| p.line() as usize) + first_line - 1;
-        let row = line - 1;
-        if record.len() != kinds.len() {
-            part.diagnostics.push(
-                Diagnostic::error(format!("row {row} has {} cells but the header has {}", record.len(), kinds.len()))
-                    .at(Location::new(name, line, 1)),
-            );
+        let line = record.position().map_or(part.rows + 1, |p| p.line() as usize) + first_line - 1;
+        if !push_row(model, headers, kinds, record.iter(), record.len(), line, name, &mut part) {
             break;
-        }
-        for (column, cell) in record.iter().enumerate() {
-            match kinds[column] {
-                CellKind::Text => part.texts[column].push(String::from_utf8_lossy(cell).into_owned()),
-                kind => match parse_cell(model, kind, cell) {
-                    Ok(v) => part.values[column].push(v),
-                    Err(expected) => {
-                        part.values[column].push(f64::NAN);
-                        part.cell_errors += 1;
-                        if part.cell_errors <= MAX_CELL_ERRORS {
-                            let text = String::from_utf8_lossy(cell);
-                            let header = headers[column];
-                            part.diagnostics.push(
-                                Diagnostic::error(format!("row {row}, column `{header}`: `{text}` is not {expected}"))
-                                    .at(Location::new(name, line, column + 1))
-                                    .with_help_opt(enum_help(model, kind, &text)),
-                            );
-                        }
-                    }
-                },
-            }
         }
     }
     part
+}
+
+/// Lines without any quote: cells are split at commas directly (most tables are such).
+fn parse_plain_lines(
+    model: &Model,
+    headers: &[&str],
+    kinds: &[CellKind],
+    bytes: &[u8],
+    first_line: usize,
+    name: &str,
+    part: &mut Part,
+) {
+    let mut start = 0;
+    let mut line = first_line;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        let text = &bytes[start..end];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        start = end + 1;
+        if !text.is_empty() {
+            let cells = 1 + memchr::memchr_iter(b',', text).count();
+            if !push_row(model, headers, kinds, text.split(|b| *b == b','), cells, line, name, part) {
+                return;
+            }
+        }
+        line += 1;
+        if start > bytes.len() {
+            break;
+        }
+    }
+}
+
+/// Parses one row's cells into the part's columns; `false` when the row has the wrong number of
+/// cells (the rest of the part is then not read).
+#[allow(clippy::too_many_arguments)]
+fn push_row<'c>(
+    model: &Model,
+    headers: &[&str],
+    kinds: &[CellKind],
+    cells: impl Iterator<Item = &'c [u8]>,
+    count: usize,
+    line: usize,
+    name: &str,
+    part: &mut Part,
+) -> bool {
+    part.rows += 1;
+    let row = line - 1;
+    if count != kinds.len() {
+        part.diagnostics.push(
+            Diagnostic::error(format!("row {row} has {count} cells but the header has {}", kinds.len()))
+                .at(Location::new(name, line, 1)),
+        );
+        return false;
+    }
+    for (column, cell) in cells.enumerate() {
+        match kinds[column] {
+            CellKind::Text => part.texts[column].push(String::from_utf8_lossy(cell).into_owned()),
+            kind => match parse_cell(model, kind, cell) {
+                Ok(v) => part.values[column].push(v),
+                Err(expected) => {
+                    part.values[column].push(f64::NAN);
+                    part.cell_errors += 1;
+                    if part.cell_errors <= MAX_CELL_ERRORS {
+                        let text = String::from_utf8_lossy(cell);
+                        let header = headers[column];
+                        part.diagnostics.push(
+                            Diagnostic::error(format!("row {row}, column `{header}`: `{text}` is not {expected}"))
+                                .at(Location::new(name, line, column + 1))
+                                .with_help_opt(enum_help(model, kind, &text)),
+                        );
+                    }
+                }
+            },
+        }
+    }
+    true
 }
 
 /// The value of a national (État) column given in the commune table: the same in every row.

@@ -86,7 +86,7 @@ pub fn write_table(
 /// The CSV text of some rows.
 fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize>) -> Vec<u8> {
     let mut text = Vec::with_capacity(rows.len() * columns.len() * 10);
-    let mut number = ryu::Buffer::new();
+    let mut number = zmij::Buffer::new();
     let mut integer = itoa::Buffer::new();
     for row in rows {
         for (i, column) in columns.iter().enumerate() {
@@ -118,17 +118,18 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
 
 /// A number in its shortest round-trip decimal form, without a `.0` for whole numbers (as
 /// [`format_number`] writes it).
-fn write_number(text: &mut Vec<u8>, buffer: &mut ryu::Buffer, value: f64) {
+fn write_number(text: &mut Vec<u8>, buffer: &mut zmij::Buffer, value: f64) {
     if value == 0.0 {
         text.push(b'0');
     } else if !value.is_finite() {
         text.extend_from_slice(format_number(value).as_bytes());
-    } else if value.fract() == 0.0 && value.abs() < 1e15 {
-        text.extend_from_slice(itoa::Buffer::new().format(value as i64).as_bytes());
+    } else if value.abs() < 1e15 && (value as i64) as f64 == value {
+        // A whole number (checked by conversion: `fract` is a library call on this target).
+        let mut integer = itoa::Buffer::new();
+        text.extend_from_slice(integer.format(value as i64).as_bytes());
     } else {
-        let formatted = buffer.format_finite(value);
-        // ryu writes exponents for very small or large numbers (`1e-7`): read back the same.
-        text.extend_from_slice(formatted.as_bytes());
+        // Exponents for very small or large numbers (`1e-7`) read back the same.
+        text.extend_from_slice(buffer.format(value).as_bytes());
     }
 }
 

@@ -7,6 +7,8 @@
 //! time. Files are read in path order, so every run sees the same model.
 #![forbid(unsafe_code)]
 
+pub mod stamp;
+
 use std::path::{Path, PathBuf};
 
 use dotations_diagnostics::{Diagnostic, Diagnostics, SourceText};

@@ -46,7 +46,8 @@ impl Plan {
     /// A what-if: computes this plan reusing, from `previous` (a run of `base` that kept every
     /// value), each step that is the same in both plans and whose inputs did not change. Only
     /// the part of the graph a change reaches is computed again; a recomputed value equal to the
-    /// previous one stops the change there. Plans of different shapes (a change that selects
+    /// previous one stops the change there. Inputs are read again from `dataset`, so a what-if
+    /// can also change a commune's criteria. Plans of different shapes (a change that selects
     /// other formulas) are computed whole.
     pub fn run_incremental(
         &self,
@@ -64,7 +65,9 @@ impl Plan {
             let mut recompute = Vec::new();
             for &index in level {
                 let step = &self.steps[index];
+                // Inputs are always read again (a what-if may change a commune's criteria).
                 let same = *step == base.steps[index]
+                    && !matches!(step, Step::Input { .. })
                     && !self.schedule.reads[index].iter().any(|s| changed[*s])
                     && previous.slots[step.slot()].is_some();
                 if same {
@@ -82,7 +85,10 @@ impl Plan {
             for (index, value) in results {
                 let slot = self.steps[index].slot();
                 let value = value.map_err(Diagnostics::from)?;
-                changed[slot] = previous.slots[slot].as_ref() != Some(&value);
+                changed[slot] = match (previous.slots[slot].as_ref(), &value) {
+                    (Some(Value::Column(a)), Value::Column(b)) if Arc::ptr_eq(a, b) => false,
+                    (previous, value) => previous != Some(value),
+                };
                 run.slots[slot] = Some(value);
             }
         }
