@@ -345,9 +345,8 @@ fn parse_plain_lines(
     part: &mut Part,
 ) {
     let mut start = 0;
-    let mut line = first_line;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
-    for end in ends {
+    for (line, end) in (first_line..).zip(ends) {
         let text = &bytes[start..end];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         start = end + 1;
@@ -357,7 +356,6 @@ fn parse_plain_lines(
                 return;
             }
         }
-        line += 1;
         if start > bytes.len() {
             break;
         }
