@@ -6,7 +6,9 @@
 
 mod commands;
 mod data;
+mod stamping;
 mod summary;
+mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +104,37 @@ enum Command {
     ///   dotations scenario mon_scenario.yaml --input communes_2025.csv.gz --threshold 1%
     #[command(verbatim_doc_comment)]
     Scenario(commands::scenario::Args),
+    /// Vary one parameter over a range and tabulate the impact of each value on every dotation.
+    ///
+    /// For N values evenly spaced from FROM to TO (each applied from January 1 of the year),
+    /// one row each: the value, then per dotation the national total, the communes receiving
+    /// it (amount > 0), and the winners and losers against the law in force. The law in force
+    /// is computed once; each value recomputes only what it changes, in parallel (1 000 values
+    /// of a DSR envelope take a few seconds). See docs/whatif.md.
+    ///
+    /// Examples:
+    ///   dotations sweep dotation_solidarite_rurale.cible.montant 400_000_000..600_000_000 --steps 21 --year 2025
+    ///   dotations sweep dotation_solidarite_urbaine.augmentation_montant 0..300_000_000 --steps 1000 --year 2025 --output dsu.csv
+    ///   dotations sweep 'population.plafond_dgf.brackets[1].amount' 900..1100 --steps 5 --year 2025 --variables dotation_forfaitaire
+    #[command(verbatim_doc_comment)]
+    Sweep(commands::sweep::Args),
+    /// Find the value of one parameter that makes the result meet a target.
+    ///
+    /// The target is `QUANTITY = GOAL`: QUANTITY is total(VARIABLE), count(VARIABLE) (rows > 0)
+    /// or commune(CODE).VARIABLE; GOAL is a number, `baseline` (the quantity under the law in
+    /// force), `baseline + 1_000`, `baseline - 2%` or `baseline * 1.05`. The values between A
+    /// and B are searched (a grid, then Brent's method); the command says when the relation is
+    /// not monotone there, or when no value meets the target (exit code 1). See docs/whatif.md.
+    ///
+    /// Examples:
+    ///   dotations solve dotation_solidarite_rurale.cible.montant --year 2025 --target 'total(dsr_fraction_cible) = 500_000_000'
+    ///   dotations solve dotation_solidarite_urbaine.augmentation_montant --year 2025 --between 0..500_000_000 \
+    ///       --target 'total(dsu_montant) = 2_900_000_000'
+    ///   dotations solve dotation_solidarite_rurale.cible.montant --year 2025 --between 300_000_000..700_000_000 \
+    ///       --set dotation_forfaitaire.montant_minimum_par_habitant=60 \
+    ///       --target 'commune(01004).dotation_globale_fonctionnement_communes = baseline'
+    #[command(verbatim_doc_comment)]
+    Solve(commands::solve::Args),
     /// Run YAML tests of the law, in OpenFisca's test format (docs/testing.md).
     ///
     /// Each test gives communes and their inputs for a period, and the values it expects. For
@@ -195,6 +228,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args),
         Command::Check { rules } => commands::check::run(rules.as_deref()),
         Command::Scenario(args) => commands::scenario::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
+        Command::Solve(args) => commands::solve::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Docs(args) => commands::docs::run(args),
         Command::Parameters { dir, date } => commands::parameters::run(dir.as_deref(), date),

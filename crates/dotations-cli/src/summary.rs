@@ -76,6 +76,11 @@ pub fn variables(rows: &[Row]) -> Vec<VarId> {
     needed
 }
 
+/// The amount variable of each row (the dotations), in the table's order.
+pub fn amounts(rows: &[Row]) -> Vec<VarId> {
+    rows.iter().map(|row| row.amount).collect()
+}
+
 /// Prints the table.
 pub fn print(model: &Model, computed: &Computed<'_>, rows: &[Row], year: i32, communes: usize, origin: &str) {
     println!("Dotations {year} — {} communes ({origin})\n", thousands(communes as f64));

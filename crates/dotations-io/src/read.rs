@@ -204,25 +204,32 @@ impl TableHeader {
     fn assemble(self, model: &Model, parts: Vec<Part>, name: &str) -> Result<InputTable, Diagnostics> {
         let TableHeader { specs, mut diagnostics, .. } = self;
         let header_location = |column: usize| Location::new(name, 1, column + 1);
-        let mut values: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
-        let mut texts: Vec<Vec<String>> = vec![Vec::new(); specs.len()];
-        let mut row = 0usize;
-        let mut cell_errors = 0usize;
-        for part in parts {
-            for (column, part_values) in part.values.into_iter().enumerate() {
-                values[column].extend(part_values);
-            }
-            for (column, part_texts) in part.texts.into_iter().enumerate() {
-                texts[column].extend(part_texts);
-            }
-            row += part.rows;
-            cell_errors += part.cell_errors;
-            for diagnostic in part.diagnostics {
+        let mut parts = parts;
+        let row: usize = parts.iter().map(|p| p.rows).sum();
+        let cell_errors: usize = parts.iter().map(|p| p.cell_errors).sum();
+        for part in &mut parts {
+            for diagnostic in std::mem::take(&mut part.diagnostics) {
                 if diagnostics.len() <= MAX_CELL_ERRORS {
                     diagnostics.push(diagnostic);
                 }
             }
         }
+        // Column by column, each part's piece is freed as soon as it is copied: the table is
+        // never held twice.
+        let mut values: Vec<Vec<f64>> = Vec::with_capacity(specs.len());
+        let mut texts: Vec<Vec<String>> = Vec::with_capacity(specs.len());
+        for column in 0..specs.len() {
+            let mut column_values =
+                Vec::with_capacity(if parts.iter().any(|p| !p.values[column].is_empty()) { row } else { 0 });
+            let mut column_texts = Vec::new();
+            for part in &mut parts {
+                column_values.extend(std::mem::take(&mut part.values[column]));
+                column_texts.extend(std::mem::take(&mut part.texts[column]));
+            }
+            values.push(column_values);
+            texts.push(column_texts);
+        }
+        drop(parts);
         if cell_errors > MAX_CELL_ERRORS {
             diagnostics.push(Diagnostic::error(format!(
                 "… and {} more cells that cannot be read",

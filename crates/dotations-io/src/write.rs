@@ -21,7 +21,7 @@ enum Cells<'a> {
 
 /// Rows formatted together: large enough to amortise the hand-over between threads, small
 /// enough that the text of a block stays in cache and memory stays flat.
-const BLOCK: usize = 4096;
+const BLOCK: usize = 1024;
 
 /// Writes the input columns (in their order) then the computed variables, one row per commune.
 ///

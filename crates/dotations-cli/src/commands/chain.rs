@@ -140,6 +140,7 @@ pub fn run(args: &Args) -> Result<(), Diagnostics> {
         None => dotations_rules::RuleFiles::embedded(),
     };
     let summary_file = files.summary.clone();
+    let rules = files.digest();
     let model = files.compile()?;
     let spec = ChainSpec::load(&model, args.chain.chain.as_deref(), args.rules.as_deref())?;
     let keep = variables(&model, &args.chain.keep_prev)?;
@@ -158,9 +159,19 @@ pub fn run(args: &Args) -> Result<(), Diagnostics> {
     let written = super::compute::targets(&model, &args.variables)?;
     println!("{}", spec.describe());
     let mut previous: Option<YearResult> = None;
+    // A year's results depend on the inputs of every year before it in the chain (and on the
+    // chain file, when another than the embedded one is given): its stamp names them all.
+    let mut inputs = Vec::new();
+    let rules_chain = args.rules.as_ref().map(|dir| dir.join("chain.yaml")).filter(|path| path.is_file());
+    if let Some(path) = args.chain.chain.as_ref().or(rules_chain.as_ref()) {
+        inputs.push(crate::stamping::file(path)?);
+    }
     for year in first..=last {
         let (mut table, origin) = match (sources.get(&year), &previous) {
-            (Some(source), _) => (source.read(&model, year)?, source.describe()),
+            (Some(source), _) => {
+                inputs.extend(source.digests(year)?);
+                (source.read(&model, year)?, source.describe())
+            }
             (None, Some(prev)) => {
                 let (table, carried) = carry_forward(&model, prev);
                 println!("{year}: no input table; criteria carried forward from {}: {}", prev.year, carried.join(", "));
@@ -196,6 +207,12 @@ pub fn run(args: &Args) -> Result<(), Diagnostics> {
             dotations_io::write_national(file, &model, &computed, &national)
                 .map_err(|e| super::compute::io_error(&path, e))?;
         }
+        if args.output.is_some() || args.national.is_some() {
+            let stamp = crate::stamping::stamp(rules.clone(), inputs.clone());
+            for pattern in args.output.iter().chain(&args.national) {
+                crate::stamping::write_sidecar(&for_year(pattern, year), &stamp)?;
+            }
+        }
         if let Some(rows) = &summary {
             println!();
             crate::summary::print(&model, &computed, rows, year, table.dataset.size(person), &origin);
@@ -223,6 +240,17 @@ impl YearSource {
             YearSource::Embedded => crate::data::embedded_table(model, year),
             // The previous-year values of later years come from the chain.
             YearSource::Dgcl(args) => super::dgcl::read_table_checked(model, args, year, args.dgcl_prev.is_some()),
+        }
+    }
+
+    /// The digests of the files this year's criteria are read from, for the stamps.
+    fn digests(&self, year: i32) -> Result<Vec<dotations_rules::stamp::InputDigest>, Diagnostics> {
+        match self {
+            YearSource::File(path) => Ok(vec![crate::stamping::file(path)?]),
+            YearSource::Embedded => Ok(vec![crate::stamping::table(None, year)?]),
+            YearSource::Dgcl(args) => {
+                args.dgcl.iter().chain(&args.dgcl_prev).map(|path| crate::stamping::file(path)).collect()
+            }
         }
     }
 

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         None => dotations_rules::RuleFiles::embedded(),
     };
     let summary_file = files.summary.clone();
+    let rules = files.digest();
     let model = files.compile()?;
     timings.lap("load rules");
     let table = match &args.input {
@@ -79,6 +80,13 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         let file = create(path)?;
         dotations_io::write_national(file, &model, &computed, &national).map_err(|e| io_error(path, e))?;
     }
+    // Each file written carries its stamp beside it (OUT.csv.stamp.json).
+    if args.output.is_some() || args.national.is_some() {
+        let stamp = crate::stamping::stamp(rules, inputs(&args, year)?);
+        for path in args.output.iter().chain(&args.national) {
+            crate::stamping::write_sidecar(path, &stamp)?;
+        }
+    }
     timings.lap("write");
     if args.output.is_none() {
         let communes = table.dataset.size(person);
@@ -91,6 +99,24 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         println!("\nwrite every commune's values with --output FILE.csv (--help for more)");
     }
     Ok(())
+}
+
+/// The digests of the inputs read: the table given, the DGCL files, or the embedded data.
+fn inputs(args: &Args, year: i32) -> Result<Vec<dotations_rules::stamp::InputDigest>, Diagnostics> {
+    if args.input.is_none() {
+        if let Some(dgcl) = &args.dgcl.dgcl {
+            let mut digests = vec![crate::stamping::file(dgcl)?];
+            if let Some(previous) = &args.dgcl.dgcl_prev {
+                digests.push(crate::stamping::file(previous)?);
+            }
+            // The embedded mappings are part of the engine (its commit); another copy is an input.
+            if let Some(dir) = &args.dgcl.dgcl_mapping {
+                digests.push(crate::stamping::file(&dir.join(format!("{year}.yaml")))?);
+            }
+            return Ok(digests);
+        }
+    }
+    Ok(vec![crate::stamping::table(args.input.as_deref(), year)?])
 }
 
 /// The variables to compute: those asked for, or every variable that has a formula.

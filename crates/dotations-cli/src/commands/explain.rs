@@ -30,7 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
-    let model = dotations_rules::load(args.rules.as_deref())?;
+    let files = crate::whatif::rule_files(args.rules.as_deref())?;
+    let rules = files.digest();
+    let model = files.compile()?;
     let Some(var) = model.variable_id(&args.variable) else {
         return Err(model.unknown_variable(&args.variable).into());
     };
@@ -46,8 +48,13 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let options = dotations_explain::Options { depth: args.depth };
     let explanation = dotations_explain::explain(&computed, dataset, row, var, args.year, &options)?;
     let text = if args.json {
-        let json = serde_json::to_string_pretty(&explanation)
-            .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot write the explanation as JSON: {e}"))))?;
+        let json_error = |e: serde_json::Error| {
+            Diagnostics::from(Diagnostic::error(format!("cannot write the explanation as JSON: {e}")))
+        };
+        // The answer carries its stamp: the engine, the rules and the data it was computed from.
+        let stamp = crate::stamping::stamp(rules, vec![crate::stamping::table(args.input.as_deref(), args.year)?]);
+        let stamped = crate::stamping::Stamped { answer: &explanation, stamp: &stamp };
+        let json = serde_json::to_string_pretty(&stamped).map_err(json_error)?;
         format!("{json}\n")
     } else {
         let mut text = dotations_explain::render_text(&explanation);

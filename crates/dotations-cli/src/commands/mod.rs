@@ -13,4 +13,6 @@ pub mod graph;
 pub mod parameters;
 pub mod scenario;
 pub mod serve;
+pub mod solve;
+pub mod sweep;
 pub mod test;

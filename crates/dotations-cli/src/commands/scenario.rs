@@ -45,7 +45,9 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
             .with_help("add `year: 2025` to the scenario, or run with --year 2025")
             .into());
     };
-    let base = dotations_rules::load(args.rules.as_deref())?;
+    let files = crate::whatif::rule_files(args.rules.as_deref())?;
+    let rules = files.digest();
+    let base = files.compile()?;
     let reform = scenario.reformed(&base)?;
     let grouping = match &args.by {
         Some(name) => match base.variable_id(name) {
@@ -79,6 +81,9 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
             .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
         report::write_csv(file, &impact)
             .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
+        // The stamp: the baseline's rules, the data, and the scenario file (the reform).
+        let inputs = vec![crate::stamping::table(args.input.as_deref(), year)?, crate::stamping::file(&args.file)?];
+        crate::stamping::write_sidecar(path, &crate::stamping::stamp(rules, inputs))?;
         println!("\nPer-commune impact written to {}", path.display());
     }
     let (results, failures) = scenario.check(&impact);

@@ -38,10 +38,10 @@ impl Parameter {
         let parameters = &model.parameters;
         match parameters.get(path) {
             Some(Entry::Parameter(parameter)) => match parameter.value_at(january_first(year)) {
-                Some(ParamValue::Bool(_)) => Err(Diagnostic::error(format!(
-                    "`{path}` is a yes/no parameter: only numbers can be varied"
-                ))
-                .at(here)),
+                Some(ParamValue::Bool(_)) => {
+                    Err(Diagnostic::error(format!("`{path}` is a yes/no parameter: only numbers can be varied"))
+                        .at(here))
+                }
                 Some(value) => Ok(Parameter { path: path.to_string(), current: value.as_number() }),
                 None => Ok(Parameter { path: path.to_string(), current: None }),
             },
@@ -54,9 +54,11 @@ impl Parameter {
                         scale.brackets.len()
                     )))
             }
-            Some(Entry::Node(_)) => Err(Diagnostic::error(format!("`{path}` is a node of the parameters, not a value"))
-                .at(here)
-                .with_help_opt(children_help(parameters, path))),
+            Some(Entry::Node(_)) => {
+                Err(Diagnostic::error(format!("`{path}` is a node of the parameters, not a value"))
+                    .at(here)
+                    .with_help_opt(children_help(parameters, path)))
+            }
             None => Err(unknown(parameters, path).at(here)),
         }
     }
@@ -118,6 +120,60 @@ pub fn range(text: &str, argument: &str) -> Result<(Decimal, Decimal), Diagnosti
     Ok((read(from, 0)?, read(to, from.len() + 2)?))
 }
 
+/// The `--set PATH=VALUE` changes: other parameters set, from January 1 of the year, in every
+/// variant (not in the law in force the variants are compared with).
+pub fn fixed_changes(model: &Model, sets: &[String], year: i32) -> Result<Vec<(String, Decimal)>, Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let mut changes = Vec::new();
+    for text in sets {
+        let source = SourceText::new("--set", text.clone());
+        let Some((path, value)) = text.split_once('=') else {
+            diagnostics.push(
+                Diagnostic::error(format!("`{text}` does not say which value to set"))
+                    .at(source.location(0, text.len()))
+                    .with_help(
+                        "write PATH=VALUE, e.g. --set dotation_solidarite_urbaine.augmentation_montant=300_000_000",
+                    ),
+            );
+            continue;
+        };
+        let path = path.trim();
+        if let Err(error) = Parameter::resolve(model, path, year, "--set") {
+            diagnostics.push(error);
+            continue;
+        }
+        match number(value) {
+            Some(number) => changes.push((path.to_string(), number)),
+            None => diagnostics.push(
+                Diagnostic::error(format!("`{}` is not a number", value.trim()))
+                    .at(source.location(text.len() - value.len(), value.len().max(1)))
+                    .with_help("numbers are written 1500000, 1_500_000, 0.85 or 1.5e6"),
+            ),
+        }
+    }
+    diagnostics.into_result(changes)
+}
+
+/// The communes' table: the file given, or the embedded data of the year.
+pub fn read_table(
+    model: &Model,
+    input: Option<&std::path::Path>,
+    year: i32,
+) -> Result<dotations_io::InputTable, Diagnostics> {
+    match input {
+        Some(path) => dotations_io::read_table(model, path, year),
+        None => crate::data::embedded_table(model, year),
+    }
+}
+
+/// The rule files: a directory's, or the embedded law.
+pub fn rule_files(dir: Option<&std::path::Path>) -> Result<dotations_rules::RuleFiles, Diagnostics> {
+    match dir {
+        Some(dir) => dotations_rules::RuleFiles::from_dir(dir),
+        None => Ok(dotations_rules::RuleFiles::embedded()),
+    }
+}
+
 /// The decimal a solver's point stands for: the shortest text that reads back as that `f64`,
 /// read exactly, so that the value printed is the value computed.
 pub fn decimal_of(x: f64) -> Decimal {
@@ -166,8 +222,12 @@ impl<'a> WhatIf<'a> {
 
     /// Computes the variant where the parameter is `value` from January 1 of the year on.
     pub fn variant(&self, scratch: &mut ParameterTree, value: Decimal) -> Result<Computed<'a>, Diagnostics> {
-        let note = |d: Diagnostics| -> Diagnostics {
-            d.into_iter().map(|d| d.with_note(format!("with `{}` = {value}", self.parameter.path))).collect()
+        let note = |found: Diagnostics| -> Diagnostics {
+            let mut noted = Diagnostics::new();
+            for d in found {
+                noted.push(d.with_note(format!("with `{}` = {value}", self.parameter.path)));
+            }
+            noted
         };
         set(scratch, &self.parameter.path, self.year, value)?;
         let plan = plan::build_with_parameters(
@@ -179,8 +239,7 @@ impl<'a> WhatIf<'a> {
             MissingInputs::Error,
         )
         .map_err(note)?;
-        let run: Run =
-            plan.run_incremental(self.model, self.dataset, &self.base.plan, &self.base.run).map_err(note)?;
+        let run: Run = plan.run_incremental(self.model, self.dataset, &self.base.plan, &self.base.run).map_err(note)?;
         Ok(Computed { model: self.model, plan, run })
     }
 }

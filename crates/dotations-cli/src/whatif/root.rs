@@ -90,7 +90,12 @@ pub fn solve<E>(
 
 /// Brent–Dekker on [a, b], where the gap changes sign; every point measured is a real value of
 /// the quantity (no extrapolation is returned).
-fn brent<E>(problem: &Problem, a: Point, b: Point, mut measure: impl FnMut(f64) -> Result<f64, E>) -> Result<Outcome, E> {
+fn brent<E>(
+    problem: &Problem,
+    a: Point,
+    b: Point,
+    mut measure: impl FnMut(f64) -> Result<f64, E>,
+) -> Result<Outcome, E> {
     let (goal, tolerance, resolution) = (problem.goal, problem.tolerance, problem.resolution);
     let budget = problem.max_evaluations.saturating_sub(problem.grid.max(2));
     let (mut a, mut fa) = (a.0, a.1 - goal);
@@ -107,11 +112,14 @@ fn brent<E>(problem: &Problem, a: Point, b: Point, mut measure: impl FnMut(f64) 
             return Ok(Outcome::Found { point: (b, fb + goal) });
         }
         if (b - a).abs() <= resolution {
-            let (below, above) = if a < b { ((a, fa + goal), (b, fb + goal)) } else { ((b, fb + goal), (a, fa + goal)) };
+            let (below, above) =
+                if a < b { ((a, fa + goal), (b, fb + goal)) } else { ((b, fb + goal), (a, fa + goal)) };
             return Ok(Outcome::Jump { below, above });
         }
         let mut s = if fa != fc && fb != fc {
-            a * fb * fc / ((fa - fb) * (fa - fc)) + b * fa * fc / ((fb - fa) * (fb - fc)) + c * fa * fb / ((fc - fa) * (fc - fb))
+            a * fb * fc / ((fa - fb) * (fa - fc))
+                + b * fa * fc / ((fb - fa) * (fb - fc))
+                + c * fa * fb / ((fc - fa) * (fc - fb))
         } else {
             b - fb * (b - a) / (fb - fa)
         };

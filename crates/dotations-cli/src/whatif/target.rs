@@ -102,7 +102,7 @@ struct Parser<'a> {
     dataset: &'a Dataset,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn skip_spaces(&mut self) {
         while self.peek().is_some_and(char::is_whitespace) {
             self.at += self.peek().map_or(1, char::len_utf8);
@@ -135,16 +135,17 @@ impl Parser<'_> {
     }
 
     /// A name: letters, digits and `_`, not starting with a digit. Returns (offset, name).
-    fn name(&mut self, what: &str) -> Result<(usize, &str), Diagnostic> {
+    fn name(&mut self, what: &str) -> Result<(usize, &'a str), Diagnostic> {
         self.skip_spaces();
         let start = self.at;
-        let rest = &self.text[start..];
+        let text = self.text;
+        let rest = &text[start..];
         let length = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
         if length == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
             return Err(Diagnostic::error(format!("expected {what}, {}", self.found())).at(self.here(1)));
         }
         self.at += length;
-        Ok((start, &self.text[start..start + length]))
+        Ok((start, &text[start..start + length]))
     }
 
     fn variable(&mut self) -> Result<VarId, Diagnostic> {
@@ -200,7 +201,10 @@ impl Parser<'_> {
             None => Err(Diagnostic::error(format!("no commune `{code}` in the data"))
                 .at(self.source.location(start, length.max(1)))
                 .with_help_opt(did_you_mean(&code, ids.iter().map(String::as_str)))
-                .with_note(format!("communes are named by their INSEE code (the `code_insee` column); the data has {}", ids.len()))),
+                .with_note(format!(
+                    "communes are named by their INSEE code (the `code_insee` column); the data has {}",
+                    ids.len()
+                ))),
         }
     }
 

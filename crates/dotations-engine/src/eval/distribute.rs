@@ -27,8 +27,6 @@
 //! assert_eq!(result.amounts, vec![10.0, 30.0]);
 //! ```
 
-use super::population::pairwise_sum;
-
 /// The inputs of a distribution (all slices have one value per row).
 pub struct Distribution<'a> {
     pub budget: f64,
@@ -61,17 +59,6 @@ pub enum DistributeError {
     InvalidValue { row: usize, what: &'static str, value: f64 },
 }
 
-/// How one row's amount depends on the point value `x`.
-#[derive(Clone, Copy)]
-enum RowShape {
-    /// `score·x` for every x.
-    Linear(f64),
-    /// `clamp(score·x, floor, ceiling)` with a positive score.
-    Bounded { score: f64, floor: f64, ceiling: f64 },
-    /// The same amount whatever x (a bounded row with no score).
-    Constant(f64),
-}
-
 /// The rows as the solver needs them: the unbounded rows only add to the slope and the constant
 /// ones to the total, so only the bounded rows are kept one by one.
 struct Rows {
@@ -84,33 +71,67 @@ struct Rows {
 }
 
 pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
-    if !input.budget.is_finite() {
-        return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: input.budget });
-    }
-    let mut slopes = Vec::new();
-    let mut constants = Vec::new();
-    let mut bounded = Vec::new();
-    for row in 0..input.score.len() {
-        match row_shape(input, row)? {
-            RowShape::Linear(score) => slopes.push(score),
-            RowShape::Constant(value) => constants.push(value),
-            RowShape::Bounded { score, floor, ceiling } => bounded.push((score, floor, ceiling)),
-        }
-    }
-    let rows = Rows { slope: pairwise_sum(&slopes), constant: pairwise_sum(&constants), bounded };
+    validate(input)?;
+    let rows = classify(input);
+    let (low, high) = (input.low, input.high);
+    let flagged = |row: usize| input.unbounded.is_some_and(|u| u[row] != 0.0);
     let point = solve(&rows, input.budget)?;
-    let mut amounts = Vec::with_capacity(input.score.len());
-    for row in 0..input.score.len() {
-        amounts.push(match row_shape(input, row)? {
-            RowShape::Linear(score) => score * point,
-            RowShape::Constant(value) => value,
-            RowShape::Bounded { score, floor, ceiling } => (score * point).max(floor).min(ceiling),
-        });
-    }
+    // One formula for every row: clamp(score·x, floor, ceiling) is also right for a bounded row
+    // without score, or with floor > ceiling (numpy's clip then gives the ceiling).
+    let amounts = (0..input.score.len())
+        .map(|row| {
+            let (value, previous) = (input.score[row] * point, input.previous[row]);
+            if previous == 0.0 || flagged(row) {
+                value
+            } else {
+                value.max(low * previous).min(high * previous)
+            }
+        })
+        .collect();
     Ok(Distributed { point, amounts })
 }
 
-fn row_shape(input: &Distribution<'_>, row: usize) -> Result<RowShape, DistributeError> {
+/// The rows as the solver needs them: sums for the unbounded and constant ones, each bounded
+/// row kept.
+fn classify(input: &Distribution<'_>) -> Rows {
+    let (low, high) = (input.low, input.high);
+    let (mut slope, mut constant) = (Sum::default(), Sum::default());
+    let mut bounded = Vec::with_capacity(input.score.len());
+    for (row, (&score, &previous)) in input.score.iter().zip(input.previous).enumerate() {
+        if previous == 0.0 || input.unbounded.is_some_and(|u| u[row] != 0.0) {
+            slope.add(score);
+            continue;
+        }
+        let (floor, ceiling) = (low * previous, high * previous);
+        if score == 0.0 || floor > ceiling {
+            // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
+            constant.add(0f64.max(floor).min(ceiling));
+        } else {
+            bounded.push((score, floor, ceiling));
+        }
+    }
+    Rows { slope: slope.value(), constant: constant.value(), bounded }
+}
+
+/// Scores and previous amounts must be finite, and scores of bounded rows ≥ 0: checked in one
+/// pass; the failing row is looked for only when there is one.
+fn validate(input: &Distribution<'_>) -> Result<(), DistributeError> {
+    if !input.budget.is_finite() {
+        return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: input.budget });
+    }
+    let all_finite = |values: &[f64]| values.iter().fold(true, |ok, v| ok & v.is_finite());
+    let scores_ok = all_finite(input.score) && input.score.iter().fold(true, |ok, v| ok & (*v >= 0.0));
+    if scores_ok && all_finite(input.previous) {
+        return Ok(());
+    }
+    for row in 0..input.score.len() {
+        check_row(input, row)?;
+    }
+    Ok(())
+}
+
+/// The error of a row whose values cannot be distributed, if any.
+fn check_row(input: &Distribution<'_>, row: usize) -> Result<(), DistributeError> {
     let (score, previous) = (input.score[row], input.previous[row]);
     if !score.is_finite() {
         return Err(DistributeError::InvalidValue { row, what: "a score of", value: score });
@@ -118,18 +139,11 @@ fn row_shape(input: &Distribution<'_>, row: usize) -> Result<RowShape, Distribut
     if !previous.is_finite() {
         return Err(DistributeError::InvalidValue { row, what: "a previous amount of", value: previous });
     }
-    if previous == 0.0 || input.unbounded.is_some_and(|u| u[row] != 0.0) {
-        return Ok(RowShape::Linear(score));
-    }
-    if score < 0.0 {
+    let unbounded = previous == 0.0 || input.unbounded.is_some_and(|u| u[row] != 0.0);
+    if !unbounded && score < 0.0 {
         return Err(DistributeError::InvalidValue { row, what: "a score of", value: score });
     }
-    let (floor, ceiling) = (input.low * previous, input.high * previous);
-    if score == 0.0 || floor > ceiling {
-        // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
-        return Ok(RowShape::Constant(0f64.max(floor).min(ceiling)));
-    }
-    Ok(RowShape::Bounded { score, floor, ceiling })
+    Ok(())
 }
 
 /// A sum that keeps the low-order bits lost at each addition (Neumaier's compensated sum): the
@@ -172,6 +186,21 @@ fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
     (fixed.value(), slope.value())
 }
 
+/// As [`linearise`], in plain sums (no compensation, no branches: the loop vectorises): what
+/// Newton's steps need to find the piece; the piece's equation is then solved with
+/// [`linearise`]'s compensated sums.
+fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
+    let (mut fixed, mut slope) = (rows.constant, rows.slope);
+    for &(score, floor, ceiling) in &rows.bounded {
+        let value = score * x;
+        let below = value <= floor;
+        let above = value >= ceiling;
+        fixed += if below { floor } else { 0.0 } + if above { ceiling } else { 0.0 };
+        slope += if below | above { 0.0 } else { score };
+    }
+    (fixed, slope)
+}
+
 /// The point value where the total reaches the budget.
 ///
 /// Newton's method on a piecewise-linear, non-decreasing function: from a point, the root of
@@ -194,10 +223,10 @@ fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
     let (mut low, mut high) = (0.0f64, f64::INFINITY);
     let mut x = if total_score > 0.0 { budget / total_score } else { 0.0 };
     for _ in 0..30 {
-        let (fixed, slope) = linearise(rows, x);
+        let (fixed, slope) = linearise_fast(rows, x);
         let total = fixed + slope * x;
         if total == budget {
-            return Ok(x);
+            return Ok(refine(rows, budget, x));
         }
         if total < budget {
             low = low.max(x);
@@ -209,8 +238,9 @@ fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
             // A step out of the bracket: walk the breakpoints instead.
             return solve_by_breakpoints(rows, budget);
         }
-        if (newton - x).abs() <= 4.0 * f64::EPSILON * x.abs() {
-            return Ok(newton);
+        if (newton - x).abs() <= 1e-9 * x.abs() {
+            // On the piece of the root (up to rounding): solve its equation exactly.
+            return Ok(refine(rows, budget, newton));
         }
         x = newton;
     }
@@ -343,18 +373,11 @@ mod tests {
                 high: 1.2,
                 unbounded: Some(&flagged),
             };
-            let mut rows = Rows { slope: 0.0, constant: 0.0, bounded: Vec::new() };
-            for row in 0..score.len() {
-                match row_shape(&input, row).unwrap() {
-                    RowShape::Linear(s) => rows.slope += s,
-                    RowShape::Constant(c) => rows.constant += c,
-                    RowShape::Bounded { score, floor, ceiling } => rows.bounded.push((score, floor, ceiling)),
-                }
-            }
+            let rows = classify(&input);
             let walked = solve_by_breakpoints(&rows, input.budget).unwrap();
             let result = distribute(&input).unwrap();
             assert!((result.point - walked).abs() <= 1e-12 * walked, "case {case}: {} vs {walked}", result.point);
-            let total = pairwise_sum(&result.amounts);
+            let total = crate::eval::population::pairwise_sum(&result.amounts);
             assert!((total - input.budget).abs() <= 1e-6, "case {case}: total {total}");
         }
     }

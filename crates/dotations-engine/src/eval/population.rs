@@ -155,8 +155,14 @@ pub fn rank(values: &[f64], order: Order) -> Vec<f64> {
         }
     }
     // The row breaks ties, which makes the (faster) unstable sort stable.
-    before.sort_unstable();
-    after.sort_unstable();
+    // Large rankings are sorted on both cores.
+    for keys in [&mut before, &mut after] {
+        if keys.len() > 8_192 {
+            rayon::slice::ParallelSliceMut::par_sort_unstable(keys.as_mut_slice());
+        } else {
+            keys.sort_unstable();
+        }
+    }
     let order = before.iter().map(|(_, r)| *r).chain(zeros).chain(after.iter().map(|(_, r)| *r));
     let mut ranks = vec![0.0; values.len()];
     for (position, row) in order.enumerate() {

@@ -204,21 +204,34 @@ fn execute(
         Step::Population { op, origin, .. } => population(op, *origin, model, dataset, slots, person_rows)?,
         Step::Lookup { var, years, columns, fallback, default, origin, .. } => {
             let get = |slot: SlotId| slots[slot].as_ref().expect("computed before");
-            let years = get(*years);
-            let mut values = Vec::with_capacity(person_rows);
+            let years = column(slots, *years, person_rows);
+            // The declared per-row columns first, each in one pass; the rows they do not give
+            // are looked for one by one.
+            let mut values = vec![f64::NAN; person_rows];
+            let mut given = vec![false; person_rows];
+            for (declared, declared_years) in columns {
+                let (source, source_years) =
+                    (dataset.column(*declared).expect("planned"), column(slots, *declared_years, person_rows));
+                for row in 0..person_rows {
+                    if !given[row] && source_years[row] == years[row] {
+                        values[row] = source[row];
+                        given[row] = true;
+                    }
+                }
+            }
             for row in 0..person_rows {
-                let year = years.at(row);
-                let from_column = columns.iter().find_map(|(column, column_years)| {
-                    (get(*column_years).at(row) == year).then(|| dataset.column(*column).expect("planned")[row])
-                });
-                let value = from_column
-                    .or_else(|| {
-                        year.is_finite().then(|| dataset.input(model, *var, year as i32)).flatten().map(|c| c[row])
-                    })
+                if given[row] {
+                    continue;
+                }
+                let year = years[row];
+                let value = (year.is_finite())
+                    .then(|| dataset.input(model, *var, year as i32))
+                    .flatten()
+                    .map(|c| c[row])
                     .or_else(|| fallback.map(|f| get(f).at(row)))
                     .or(*default);
                 match value {
-                    Some(v) => values.push(v),
+                    Some(v) => values[row] = v,
                     None => {
                         let name = &model.variables[*var].name;
                         let id = &dataset.ids(model.person_entity())[row];
