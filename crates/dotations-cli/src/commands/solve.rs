@@ -96,11 +96,10 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     if let Some(points) = report.not_monotone {
         eprint!("{}", not_monotone(&path, &quantity, low, high, points));
     }
-    let evaluations = format!(
-        "{} ({GRID} across [{low}, {high}], then {} narrowing)",
-        report.evaluations,
-        report.evaluations.saturating_sub(GRID)
-    );
+    let evaluations = match report.evaluations.saturating_sub(GRID) {
+        0 => format!("{} (across [{low}, {high}])", report.evaluations),
+        narrowing => format!("{} ({GRID} across [{low}, {high}], then {narrowing} to narrow)", report.evaluations),
+    };
     match report.outcome {
         Outcome::Found { point } => {
             println!("found: {path} = {}", decimal_of(point.0));
