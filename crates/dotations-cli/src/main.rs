@@ -113,9 +113,12 @@ enum Command {
     /// of a DSR envelope take a few seconds). See docs/whatif.md.
     ///
     /// Examples:
-    ///   dotations sweep dotation_solidarite_rurale.cible.montant 400_000_000..600_000_000 --steps 21 --year 2025
-    ///   dotations sweep dotation_solidarite_urbaine.augmentation_montant 0..300_000_000 --steps 1000 --year 2025 --output dsu.csv
-    ///   dotations sweep 'population.plafond_dgf.brackets[1].amount' 900..1100 --steps 5 --year 2025 --variables dotation_forfaitaire
+    ///   dotations sweep dotation_solidarite_rurale.cible.montant 400_000_000..600_000_000 \
+    ///       --steps 21 --year 2025
+    ///   dotations sweep dotation_solidarite_urbaine.montant.total 2_800_000_000..3_200_000_000 \
+    ///       --steps 1000 --year 2025 --output dsu.csv
+    ///   dotations sweep 'population.groupes_demographiques.brackets[3].threshold' 1_800..2_200 \
+    ///       --steps 5 --year 2025 --variables dsr_fraction_perequation,dotation_forfaitaire
     #[command(verbatim_doc_comment)]
     Sweep(commands::sweep::Args),
     /// Find the value of one parameter that makes the result meet a target.
@@ -127,12 +130,12 @@ enum Command {
     /// not monotone there, or when no value meets the target (exit code 1). See docs/whatif.md.
     ///
     /// Examples:
-    ///   dotations solve dotation_solidarite_rurale.cible.montant --year 2025 --target 'total(dsr_fraction_cible) = 500_000_000'
-    ///   dotations solve dotation_solidarite_urbaine.augmentation_montant --year 2025 --between 0..500_000_000 \
+    ///   dotations solve dotation_solidarite_urbaine.montant.total --year 2025 \
     ///       --target 'total(dsu_montant) = 2_900_000_000'
-    ///   dotations solve dotation_solidarite_rurale.cible.montant --year 2025 --between 300_000_000..700_000_000 \
-    ///       --set dotation_forfaitaire.montant_minimum_par_habitant=60 \
-    ///       --target 'commune(01004).dotation_globale_fonctionnement_communes = baseline'
+    ///   dotations solve dotation_solidarite_rurale.cible.montant --year 2025 \
+    ///       --between 400_000_000..900_000_000 \
+    ///       --set dotation_solidarite_rurale.perequation.montant=900_000_000 \
+    ///       --target 'commune(66001).dotation_globale_fonctionnement_communes = baseline'
     #[command(verbatim_doc_comment)]
     Solve(commands::solve::Args),
     /// Run YAML tests of the law, in OpenFisca's test format (docs/testing.md).

@@ -31,7 +31,6 @@ fn fails(args: &[&str]) -> String {
     stderr
 }
 
-
 /// A CSV file as a header and rows of cells (no quoting in these files).
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -59,7 +58,10 @@ fn a_sweep_agrees_with_full_computations_of_each_value() {
         output.to_str().unwrap(),
     ];
     let stdout = succeeds(&args);
-    assert!(stdout.contains("3 variants of `dotation_solidarite_rurale.cible.montant` (law in force: 479438624)"), "{stdout}");
+    assert!(
+        stdout.contains("3 variants of `dotation_solidarite_rurale.cible.montant` (law in force: 479438624)"),
+        "{stdout}"
+    );
     let (header, rows) = read_csv(&output);
     assert_eq!(header[0], "value");
     assert_eq!(rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["400000000", "500000000", "600000000"]);
@@ -113,7 +115,8 @@ fn a_sweep_of_a_scale_bracket_on_the_test_model() {
     // Strate 2 starts at 1 000 inhabitants (A 500, B 800, F 900 in strate 1). From 850, F
     // joins strate 2; from 750, B too. Their index is then measured against strate 2's mean
     // potential, and the ranking changes who receives the dotation.
-    let mut args = vec!["sweep", "strates.brackets[1].threshold", "750..1_050", "--steps", "4", "--variables", "strate,montant"];
+    let mut args =
+        vec!["sweep", "strates.brackets[1].threshold", "750..1_050", "--steps", "4", "--variables", "strate,montant"];
     args.extend(TEST_MODEL);
     let stdout = succeeds(&args);
     let rows: Vec<&str> = stdout.lines().collect();

@@ -31,7 +31,7 @@ pub struct Args {
     /// The year; the value applies from January 1 of that year.
     #[arg(long)]
     year: i32,
-    /// The values to search, A..B; default: from 0 to twice the value in force.
+    /// The values to search, A..B; default: from half to twice the value in force.
     #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
     between: Option<String>,
     /// How close to the goal is close enough (in the quantity's unit: euros, communes).
@@ -62,6 +62,17 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let path = parameter.path.clone();
     let current = parameter.current;
     let whatif = WhatIf::new(&model, &table.dataset, args.year, vec![target.variable()], parameter, fixed)?;
+    // A value for which the law cannot be computed (an envelope below the guarantees it must
+    // pay) stops the search: say how to leave it out.
+    let variant = |scratch: &mut dotations_params::ParameterTree, x: f64| {
+        whatif.variant(scratch, decimal_of(x)).map_err(|found| {
+            let mut helped = Diagnostics::new();
+            for d in found {
+                helped.push(d.with_help("search among values for which the law can be computed, with --between A..B"));
+            }
+            helped
+        })
+    };
     let measured = |computed: &dotations_engine::Computed<'_>| {
         target.measure(computed).ok_or_else(|| {
             let name = &model.variables[target.variable()].name;
@@ -71,22 +82,22 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let baseline = measured(&whatif.base)?;
     let goal = target.goal_value(baseline);
     let prepared = whatif.scratch()?;
+    // Not below what the sums of 35 000 amounts can tell apart.
+    let tolerance = args.tolerance.max(1e-12 * goal.abs());
     let problem = Problem {
         low: dotations_params::decimal_to_f64(low),
         high: dotations_params::decimal_to_f64(high),
         goal,
-        tolerance: args.tolerance.max(1e-9 * goal.abs().max(1.0)),
+        tolerance,
         resolution: dotations_params::decimal_to_f64(high - low).abs() * 1e-12,
         grid: GRID,
         max_evaluations: args.max_evaluations.max(GRID + 1),
     };
     let grid = |xs: &[f64]| -> Result<Vec<f64>, Diagnostics> {
-        xs.par_iter()
-            .map_init(|| prepared.clone(), |scratch, x| measured(&whatif.variant(scratch, decimal_of(*x))?))
-            .collect()
+        xs.par_iter().map_init(|| prepared.clone(), |scratch, x| measured(&variant(scratch, *x)?)).collect()
     };
     let mut scratch = prepared.clone();
-    let measure = |x: f64| measured(&whatif.variant(&mut scratch, decimal_of(x))?);
+    let measure = |x: f64| measured(&variant(&mut scratch, x)?);
     let report = root::solve(&problem, grid, measure)?;
 
     let law = current.map_or("no value".to_string(), |c| c.to_string());
@@ -108,7 +119,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
                 number(point.1),
                 number(goal),
                 number(point.1 - goal),
-                args.tolerance
+                tolerance
             );
             println!("evaluations: {evaluations}");
             Ok(())
@@ -157,13 +168,13 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     }
 }
 
-/// The values to search: `--between`, or from 0 to twice the value in force.
+/// The values to search: `--between`, or from half to twice the value in force.
 fn bracket(args: &Args, parameter: &Parameter) -> Result<(Decimal, Decimal), Diagnostics> {
     let (low, high) = match (&args.between, parameter.current) {
         (Some(text), _) => whatif::range(text, "--between")?,
         (None, Some(current)) if !current.is_zero() => {
-            let twice = current * Decimal::TWO;
-            (Decimal::ZERO.min(twice), Decimal::ZERO.max(twice))
+            let (half, twice) = (current / Decimal::TWO, current * Decimal::TWO);
+            (half.min(twice), half.max(twice))
         }
         (None, current) => {
             let law = current.map_or("has no value".to_string(), |_| "is 0".to_string());

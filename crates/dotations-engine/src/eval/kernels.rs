@@ -133,11 +133,15 @@ impl Program {
 
     /// Evaluates the program for every row of `out`, chunk by chunk, writing the values there.
     pub fn run_into(&self, env: &Env<'_>, out: &mut [f64]) {
-        let rows = out.len();
+        self.run_rows(env, 0, out);
+    }
+
+    /// Evaluates the program for the rows `first_row..first_row + out.len()`, into `out`.
+    pub fn run_rows(&self, env: &Env<'_>, first_row: usize, out: &mut [f64]) {
         let mut start = 0;
-        while start < rows {
-            let end = (start + CHUNK).min(rows);
-            self.eval_into(env, start, end, &mut out[start..end]);
+        while start < out.len() {
+            let end = (start + CHUNK).min(out.len());
+            self.eval_into(env, first_row + start, first_row + end, &mut out[start..end]);
             start = end;
         }
     }

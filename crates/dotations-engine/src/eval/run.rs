@@ -117,11 +117,25 @@ impl Plan {
                     })
                     .collect()
             } else {
+                // The row-wise steps over communes are computed together, rows split between the
+                // threads (every thread busy, whatever the number of steps); the others in
+                // parallel, a step each.
+                let person = model.person_entity();
+                let (rows, others): (Vec<usize>, Vec<usize>) = steps.iter().partition(
+                    |&&index| matches!(self.steps[index], Step::Eval { entity: Some(e), .. } if e == person),
+                );
                 let slots = &run.slots;
-                steps
-                    .par_iter()
-                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
-                    .collect()
+                let (mut fused, mut computed) = rayon::join(
+                    || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, &pool),
+                    || {
+                        others
+                            .par_iter()
+                            .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                            .collect::<Vec<_>>()
+                    },
+                );
+                fused.append(&mut computed);
+                fused
             };
             for (index, value) in results {
                 run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
@@ -135,6 +149,51 @@ impl Plan {
             }
         }
         Ok(())
+    }
+}
+
+impl Plan {
+    /// Computes row-wise steps that depend only on earlier levels: the rows are cut into pieces
+    /// computed in parallel, and in each piece every step runs chunk after chunk, so the inputs
+    /// the steps share are read from cache.
+    fn eval_rows_together(
+        &self,
+        steps: &[usize],
+        rows: usize,
+        dataset: &Dataset,
+        slots: &[Option<Value>],
+        pool: &BufferPool,
+    ) -> Vec<(usize, Result<Value, Diagnostic>)> {
+        if steps.is_empty() {
+            return Vec::new();
+        }
+        let mut columns: Vec<Arc<[f64]>> = steps.iter().map(|_| pool.take(rows)).collect();
+        let pieces = rayon::current_num_threads().max(1) * 4;
+        let piece_rows = rows.div_ceil(pieces).next_multiple_of(super::kernels::CHUNK).max(1);
+        // Piece i of every step's column, for each piece.
+        let mut work: Vec<Vec<&mut [f64]>> = Vec::new();
+        for column in &mut columns {
+            let column = Arc::get_mut(column).expect("a pooled column is not shared");
+            for (piece, slice) in column.chunks_mut(piece_rows).enumerate() {
+                if work.len() <= piece {
+                    work.push(Vec::with_capacity(steps.len()));
+                }
+                work[piece].push(slice);
+            }
+        }
+        let env = Env { slots, membership: dataset.membership() };
+        work.into_par_iter().enumerate().for_each(|(piece, mut outputs)| {
+            let first_row = piece * piece_rows;
+            for (step, out) in steps.iter().zip(outputs.iter_mut()) {
+                let Step::Eval { program, truncate, .. } = &self.steps[*step] else { unreachable!("row-wise steps") };
+                program.run_rows(&env, first_row, out);
+                if *truncate {
+                    // Integer variables are stored truncated toward zero, as OpenFisca stores them.
+                    out.iter_mut().for_each(|v| *v = super::kernels::trunc(*v));
+                }
+            }
+        });
+        steps.iter().zip(columns).map(|(step, column)| (*step, Ok(Value::Column(column)))).collect()
     }
 }
 

@@ -1,221 +1,18 @@
-//! From text to syntax tree, with every syntax error located.
-//!
-//! pest stops at the first error of the text it is given, so a file is first cut into its
-//! declarations (each starts at the beginning of a line with `variable`, `enum`, `entity`,
-//! `group` or `column`) and each piece is parsed on its own: a file with three broken
-//! declarations reports three errors, and the correct declarations are still returned.
+//! From pest pairs to syntax tree nodes.
 
 use chrono::NaiveDate;
 use dotations_diagnostics::{Diagnostic, Diagnostics, SourceText};
 use pest::iterators::Pair;
-use pest::Parser as _;
 
+use super::Rule;
 use crate::ast::*;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar.pest"]
-struct RuleParser;
-
-/// A parsed file: the declarations that could be read, and the errors of those that could not.
-#[derive(Debug)]
-pub struct Parsed {
-    pub file: RuleFile,
-    pub diagnostics: Diagnostics,
-}
-
-/// Parses one rule file. `source` gives the path and text used to locate errors.
-///
-/// ```
-/// use dotations_diagnostics::SourceText;
-/// let text = "variable x : number, per commune, yearly\n  = 2 * y\n";
-/// let parsed = dotations_lang::parse(&SourceText::new("demo.rules", text));
-/// assert!(parsed.diagnostics.is_empty());
-/// assert_eq!(parsed.file.items.len(), 1);
-/// ```
-pub fn parse(source: &SourceText) -> Parsed {
-    let text = source.text();
-    let mut file = RuleFile::default();
-    let mut diagnostics = Diagnostics::new();
-    for (start, end) in declaration_chunks(text) {
-        let chunk = &text[start..end];
-        match RuleParser::parse(Rule::file, chunk) {
-            Ok(mut pairs) => {
-                let builder = Builder { source, offset: start, diagnostics: &mut diagnostics };
-                builder.file(pairs.next().expect("file rule"), &mut file);
-            }
-            Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
-        }
-    }
-    Parsed { file, diagnostics }
-}
-
-/// Parses a single expression (used by scenario files and tests that write a formula inline).
-pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
-    let text = source.text();
-    let rule = Rule::expr;
-    let mut pairs =
-        RuleParser::parse(rule, text).map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
-    let pair = pairs.next().expect("expr rule");
-    let consumed = pair.as_span().end();
-    if !text[consumed..].trim().is_empty() {
-        let rest = text[consumed..].trim_start();
-        let at = text.len() - rest.len();
-        return Err(Diagnostics::from(
-            Diagnostic::error("unexpected text after the expression").at(source.location(at, rest.len())),
-        ));
-    }
-    let mut diagnostics = Diagnostics::new();
-    let expr = Builder { source, offset: 0, diagnostics: &mut diagnostics }.expr(pair);
-    diagnostics.into_result(expr)
-}
-
-/// Parses a formula body (`let` bindings then an expression), as written in a scenario file.
-pub fn parse_body(source: &SourceText) -> Result<(Vec<Binding>, Expr), Diagnostics> {
-    let text = source.text();
-    let mut pairs = RuleParser::parse(Rule::whole_body, text)
-        .map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
-    let body = pairs.next().expect("whole_body rule").into_inner().next().expect("body");
-    let mut diagnostics = Diagnostics::new();
-    let mut builder = Builder { source, offset: 0, diagnostics: &mut diagnostics };
-    let (bindings, expr) = builder.body(body);
-    diagnostics.into_result((bindings, expr))
-}
-
-const DECLARATION_KEYWORDS: [&str; 5] = ["variable", "enum", "entity", "group", "column"];
-
-/// Byte ranges of the declarations of a file: a new one starts at each line that begins (in
-/// column 1) with a declaration keyword.
-fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
-    let mut starts = vec![0];
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let starts_declaration =
-            DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t'])));
-        if starts_declaration && offset > 0 {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    starts.push(text.len());
-    starts.windows(2).map(|w| (w[0], w[1])).collect()
-}
-
-fn syntax_error(source: &SourceText, offset: usize, end: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let position = match error.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
-    let text = source.text();
-    let mut at = offset + position;
-    // Running into the next declaration means this one stopped short: point just after its
-    // last word rather than at the next declaration.
-    let found = if is_blank(&text[at..end]) {
-        at = offset + text[offset..at].trim_end().len();
-        "the end of the declaration".to_string()
-    } else {
-        found_token(&text[at..])
-    };
-    let message = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            expected.sort();
-            expected.dedup();
-            match expected.len() {
-                0 => format!("unexpected {found}"),
-                1 => format!("expected {}, found {found}", expected[0]),
-                _ => {
-                    let (last, first) = expected.split_last().expect("non-empty");
-                    format!("expected {} or {last}, found {found}", first.join(", "))
-                }
-            }
-        }
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let length = token_length(&text[at..]);
-    Diagnostic::error(format!("syntax error: {message}")).at(source.location(at, length))
-}
-
-/// Whether a piece of text holds only blanks and comments.
-fn is_blank(text: &str) -> bool {
-    text.lines().all(|line| {
-        let line = line.trim();
-        line.is_empty() || line.starts_with('#')
-    })
-}
-
-fn token_length(rest: &str) -> usize {
-    let mut chars = rest.chars();
-    match chars.next() {
-        None => 0,
-        Some(c) if c.is_alphanumeric() || c == '_' => {
-            rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
-        }
-        Some(c) => c.len_utf8(),
-    }
-}
-
-fn found_token(rest: &str) -> String {
-    if rest.is_empty() {
-        "end of file".to_string()
-    } else if rest.starts_with(['\n', '\r']) {
-        "a line break".to_string()
-    } else {
-        format!("`{}`", &rest[..token_length(rest)])
-    }
-}
-
-/// What a rule means to someone writing a formula (None: not worth naming).
-fn describe(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::EOI
-        | Rule::item
-        | Rule::entity_decl
-        | Rule::group_decl
-        | Rule::enum_decl
-        | Rule::variable_decl
-        | Rule::column_decl => "a declaration (`variable`, `enum`, `entity`, `group`, `column`)",
-        Rule::name => "a name",
-        Rule::value_type | Rule::simple_type | Rule::enum_type => {
-            "a type (number, money, integer, boolean, date, text, enum NAME)"
-        }
-        Rule::period_kind => "a period (yearly, monthly, eternal)",
-        Rule::label => "`label`",
-        Rule::reference => "`reference`",
-        Rule::unit => "`unit`",
-        Rule::default => "`default`",
-        Rule::end => "`end`",
-        Rule::documentation => "`documentation`",
-        Rule::plural => "`plural`",
-        Rule::formulas | Rule::single_formula | Rule::dated_formula => "a formula (`= …` or `from DATE: …`)",
-        Rule::binding => "`let`",
-        Rule::expr | Rule::conditional | Rule::disjunction | Rule::conjunction | Rule::negation => "an expression",
-        Rule::comparison | Rule::sum | Rule::product | Rule::unary | Rule::postfix => "an expression",
-        Rule::number | Rule::number_literal => "a number",
-        Rule::date => "a date (YYYY-MM-DD)",
-        Rule::string => "a quoted text",
-        Rule::url => "a link (https://…)",
-        Rule::boolean => "true or false",
-        Rule::or_op | Rule::and_op => "an operator",
-        Rule::compare_op => "a comparison",
-        Rule::add_op | Rule::mul_op => "an operator",
-        Rule::is_test | Rule::in_test => "`is` or `in`",
-        Rule::field => "`.`",
-        Rule::at => "`[`",
-        Rule::scale_call => "`(`",
-        Rule::otherwise => "`otherwise`",
-        Rule::enum_item => "an item name",
-        Rule::call | Rule::path => "a name",
-        Rule::between_arg | Rule::keyword_arg | Rule::order_arg => "an argument",
-        _ => return None,
-    })
-}
 
 /// Turns pest pairs into syntax tree nodes. Semantic checks that need only the text (valid
 /// dates) are reported here; names are checked later by the engine.
-struct Builder<'a> {
-    source: &'a SourceText,
-    offset: usize,
-    diagnostics: &'a mut Diagnostics,
+pub(super) struct Builder<'a> {
+    pub(super) source: &'a SourceText,
+    pub(super) offset: usize,
+    pub(super) diagnostics: &'a mut Diagnostics,
 }
 
 impl Builder<'_> {
@@ -228,7 +25,7 @@ impl Builder<'_> {
         Name { text: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
-    fn file(mut self, pair: Pair<Rule>, file: &mut RuleFile) {
+    pub(super) fn file(mut self, pair: Pair<Rule>, file: &mut RuleFile) {
         for item in pair.into_inner() {
             let item = match item.as_rule() {
                 Rule::entity_decl | Rule::group_decl => Item::Entity(self.entity(item)),
@@ -381,7 +178,7 @@ impl Builder<'_> {
         formulas
     }
 
-    fn body(&mut self, body: Pair<Rule>) -> (Vec<Binding>, Expr) {
+    pub(super) fn body(&mut self, body: Pair<Rule>) -> (Vec<Binding>, Expr) {
         let mut bindings = Vec::new();
         let mut expr = None;
         for part in body.into_inner() {
@@ -460,7 +257,7 @@ impl Builder<'_> {
         out
     }
 
-    fn expr(&mut self, pair: Pair<Rule>) -> Expr {
+    pub(super) fn expr(&mut self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => self.expr(first(pair)),
@@ -494,8 +291,16 @@ impl Builder<'_> {
                 }
             }
             Rule::postfix => {
-                let mut inner = pair.into_inner();
+                // The pair's span may end with the blanks pest skipped looking for a field.
+                let span = Span::new(span.start, span.start + pair.as_str().trim_end().len());
+                let mut inner = pair.into_inner().peekable();
                 let mut expr = self.expr(inner.next().expect("primary"));
+                // A parenthesised expression spans its parentheses (the primary rule that holds
+                // them is silent): a location shows `(1 + b)`, not `1 + b`.
+                // A name keeps its own span (tools link it), even in parentheses.
+                if inner.peek().is_none() && !matches!(expr.kind, ExprKind::Reference(_)) {
+                    expr.span = span;
+                }
                 for field in inner {
                     let name = self.name(first(field));
                     let span = expr.span.to(name.span);

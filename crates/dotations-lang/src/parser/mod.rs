@@ -1,0 +1,104 @@
+//! From text to syntax tree, with every syntax error located.
+//!
+//! pest stops at the first error of the text it is given, so a file is first cut into its
+//! declarations (each starts at the beginning of a line with `variable`, `enum`, `entity`,
+//! `group` or `column`) and each piece is parsed on its own: a file with three broken
+//! declarations reports three errors, and the correct declarations are still returned.
+
+mod errors;
+mod tree;
+
+use dotations_diagnostics::{Diagnostic, Diagnostics, SourceText};
+use pest::Parser as _;
+
+use crate::ast::*;
+use errors::syntax_error;
+use tree::Builder;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct RuleParser;
+
+/// A parsed file: the declarations that could be read, and the errors of those that could not.
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: RuleFile,
+    pub diagnostics: Diagnostics,
+}
+
+/// Parses one rule file. `source` gives the path and text used to locate errors.
+///
+/// ```
+/// use dotations_diagnostics::SourceText;
+/// let text = "variable x : number, per commune, yearly\n  = 2 * y\n";
+/// let parsed = dotations_lang::parse(&SourceText::new("demo.rules", text));
+/// assert!(parsed.diagnostics.is_empty());
+/// assert_eq!(parsed.file.items.len(), 1);
+/// ```
+pub fn parse(source: &SourceText) -> Parsed {
+    let text = source.text();
+    let mut file = RuleFile::default();
+    let mut diagnostics = Diagnostics::new();
+    for (start, end) in declaration_chunks(text) {
+        let chunk = &text[start..end];
+        match RuleParser::parse(Rule::file, chunk) {
+            Ok(mut pairs) => {
+                let builder = Builder { source, offset: start, diagnostics: &mut diagnostics };
+                builder.file(pairs.next().expect("file rule"), &mut file);
+            }
+            Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
+        }
+    }
+    Parsed { file, diagnostics }
+}
+
+/// Parses a single expression (used by scenario files and tests that write a formula inline).
+pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
+    let text = source.text();
+    let rule = Rule::expr;
+    let mut pairs =
+        RuleParser::parse(rule, text).map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
+    let pair = pairs.next().expect("expr rule");
+    let consumed = pair.as_span().end();
+    if !text[consumed..].trim().is_empty() {
+        let rest = text[consumed..].trim_start();
+        let at = text.len() - rest.len();
+        return Err(Diagnostics::from(
+            Diagnostic::error("unexpected text after the expression").at(source.location(at, rest.len())),
+        ));
+    }
+    let mut diagnostics = Diagnostics::new();
+    let expr = Builder { source, offset: 0, diagnostics: &mut diagnostics }.expr(pair);
+    diagnostics.into_result(expr)
+}
+
+/// Parses a formula body (`let` bindings then an expression), as written in a scenario file.
+pub fn parse_body(source: &SourceText) -> Result<(Vec<Binding>, Expr), Diagnostics> {
+    let text = source.text();
+    let mut pairs = RuleParser::parse(Rule::whole_body, text)
+        .map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
+    let body = pairs.next().expect("whole_body rule").into_inner().next().expect("body");
+    let mut diagnostics = Diagnostics::new();
+    let mut builder = Builder { source, offset: 0, diagnostics: &mut diagnostics };
+    let (bindings, expr) = builder.body(body);
+    diagnostics.into_result((bindings, expr))
+}
+
+const DECLARATION_KEYWORDS: [&str; 5] = ["variable", "enum", "entity", "group", "column"];
+
+/// Byte ranges of the declarations of a file: a new one starts at each line that begins (in
+/// column 1) with a declaration keyword.
+fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let starts_declaration =
+            DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with([' ', '\t'])));
+        if starts_declaration && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    starts.windows(2).map(|w| (w[0], w[1])).collect()
+}
