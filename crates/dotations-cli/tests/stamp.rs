@@ -52,11 +52,11 @@ fn sidecar(csv: &Path) -> Value {
 }
 
 fn rules_hash(stamp: &Value) -> &str {
-    stamp["rules"]["sha256"].as_str().unwrap()
+    stamp["rules"]["blake3"].as_str().unwrap()
 }
 
 fn inputs_hashes(stamp: &Value) -> Vec<&str> {
-    stamp["inputs"].as_array().unwrap().iter().map(|i| i["sha256"].as_str().unwrap()).collect()
+    stamp["inputs"].as_array().unwrap().iter().map(|i| i["blake3"].as_str().unwrap()).collect()
 }
 
 /// The sidecar's text with what differs between machines and commits replaced by its kind.
@@ -70,7 +70,7 @@ fn redacted(text: &str) -> String {
             format!("{indent}\"{name}\": \"<{what}>\"{comma}")
         };
         let redacted = match line.trim_start().split(':').next().unwrap_or_default() {
-            "\"sha256\"" => field("sha256", "64 hex digits"),
+            "\"blake3\"" => field("blake3", "64 hex digits"),
             "\"commit\"" => field("commit", "git commit"),
             "\"version\"" => field("version", "crate version"),
             _ if after_command => format!("{indent}\"dotations\","),
@@ -210,5 +210,5 @@ fn the_embedded_data_is_stamped_by_year() {
             .map(String::as_str)
             .collect::<Vec<_>>(),
     );
-    assert_eq!(sidecar(&dir.path().join("dir.csv"))["rules"]["sha256"], stamp["rules"]["sha256"]);
+    assert_eq!(sidecar(&dir.path().join("dir.csv"))["rules"]["blake3"], stamp["rules"]["blake3"]);
 }

@@ -216,7 +216,7 @@ impl TableHeader {
         }
         // Column by column, each part's piece is freed as soon as it is copied: the table is
         // never held twice.
-        let mut values: Vec<Vec<f64>> = Vec::with_capacity(specs.len());
+        let mut values: Vec<std::sync::Arc<[f64]>> = Vec::with_capacity(specs.len());
         let mut texts: Vec<Vec<String>> = Vec::with_capacity(specs.len());
         for column in 0..specs.len() {
             let mut column_values =
@@ -226,7 +226,8 @@ impl TableHeader {
                 column_values.extend(std::mem::take(&mut part.values[column]));
                 column_texts.extend(std::mem::take(&mut part.texts[column]));
             }
-            values.push(column_values);
+            // Into its final, shared form right away: one column is held twice at most.
+            values.push(column_values.into());
             texts.push(column_texts);
         }
         drop(parts);
@@ -243,7 +244,7 @@ impl TableHeader {
         let mut dataset = Dataset::single_group(model, ids);
         let mut columns = Vec::with_capacity(specs.len());
         for (column, (header, spec)) in specs.into_iter().enumerate() {
-            let values = std::mem::take(&mut values[column]);
+            let values = std::mem::replace(&mut values[column], std::sync::Arc::from([]));
             let texts = std::mem::take(&mut texts[column]);
             let stored = match &spec {
                 Spec::Variable { var, year } if matches!(model.variables[*var].value_type, ValueType::Text) => dataset
@@ -311,9 +312,11 @@ fn parse_part(
     first_line: usize,
     name: &str,
 ) -> Part {
+    // Columns sized for the part's lines at once: growing them would leave freed buffers behind.
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
     let mut part = Part {
-        values: vec![Vec::new(); kinds.len()],
-        texts: vec![Vec::new(); kinds.len()],
+        values: kinds.iter().map(|k| Vec::with_capacity(if *k == CellKind::Text { 0 } else { lines })).collect(),
+        texts: kinds.iter().map(|k| Vec::with_capacity(if *k == CellKind::Text { lines } else { 0 })).collect(),
         rows: 0,
         diagnostics: Vec::new(),
         cell_errors: 0,

@@ -46,7 +46,28 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         None => dotations_rules::RuleFiles::embedded(),
     };
     let summary_file = files.summary.clone();
-    let rules = files.digest();
+    // The stamp's hashes are computed on the side while the rules load and the model runs.
+    let writes = args.output.is_some() || args.national.is_some();
+    std::thread::scope(|scope| {
+        let stamp = writes.then(|| {
+            let rules = files.digest();
+            let args = &args;
+            scope.spawn(move || inputs(args, year).map(|inputs| crate::stamping::stamp(rules, inputs)))
+        });
+        let stamp = || stamp.map(|handle| handle.join().expect("the stamp thread does not panic")).transpose();
+        compute(&args, year, files, summary_file, &mut timings, stamp)
+    })
+}
+
+/// Loads, reads, computes and writes; `stamp` gives the stamp of the files written.
+fn compute(
+    args: &Args,
+    year: i32,
+    files: dotations_rules::RuleFiles,
+    summary_file: Option<(String, String)>,
+    timings: &mut Timings,
+    stamp: impl FnOnce() -> Result<Option<dotations_rules::stamp::Stamp>, Diagnostics>,
+) -> Result<(), Diagnostics> {
     let model = files.compile()?;
     timings.lap("load rules");
     let table = match &args.input {
@@ -81,8 +102,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         dotations_io::write_national(file, &model, &computed, &national).map_err(|e| io_error(path, e))?;
     }
     // Each file written carries its stamp beside it (OUT.csv.stamp.json).
-    if args.output.is_some() || args.national.is_some() {
-        let stamp = crate::stamping::stamp(rules, inputs(&args, year)?);
+    if let Some(stamp) = stamp()? {
         for path in args.output.iter().chain(&args.national) {
             crate::stamping::write_sidecar(path, &stamp)?;
         }
@@ -161,11 +181,20 @@ impl Timings {
     fn lap(&mut self, phase: &str) {
         let now = Instant::now();
         if self.enabled {
-            eprintln!("{phase:<12} {:>9.1} ms", (now - self.last).as_secs_f64() * 1e3);
+            let peak = peak_memory().map_or(String::new(), |mib| format!("   (peak memory so far: {mib:.1} MiB)"));
+            eprintln!("{phase:<12} {:>9.1} ms{peak}", (now - self.last).as_secs_f64() * 1e3);
             if phase == "write" {
                 eprintln!("{:<12} {:>9.1} ms", "total", (now - self.start).as_secs_f64() * 1e3);
             }
         }
         self.last = now;
     }
+}
+
+/// The peak resident memory of the process so far, in MiB (Linux: `VmHWM` of /proc/self/status).
+fn peak_memory() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
