@@ -80,7 +80,7 @@ impl Plan {
             let slots = &run.slots;
             let results: Vec<(usize, Result<Value, Diagnostic>)> = recompute
                 .par_iter()
-                .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
                 .collect();
             for (index, value) in results {
                 let slot = self.steps[index].slot();
@@ -108,7 +108,7 @@ impl Plan {
                     .iter()
                     .map(|&index| {
                         let start = std::time::Instant::now();
-                        let value = execute(&self.steps[index], model, dataset, &run.slots, &pool);
+                        let value = execute(&self.steps[index], model, dataset, &run.slots, pool);
                         if profile {
                             let elapsed = start.elapsed().as_secs_f64() * 1e3;
                             eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
@@ -126,11 +126,11 @@ impl Plan {
                 );
                 let slots = &run.slots;
                 let (mut fused, mut computed) = rayon::join(
-                    || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, &pool),
+                    || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, pool),
                     || {
                         others
                             .par_iter()
-                            .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, &pool)))
+                            .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
                             .collect::<Vec<_>>()
                     },
                 );
