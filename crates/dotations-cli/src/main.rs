@@ -194,9 +194,6 @@ enum Command {
     ///       --rules tests/model --input tests/model/communes_2024.csv
     #[command(verbatim_doc_comment)]
     Explain(commands::explain::Args),
-    /// Show what a variable depends on: variables, parameters, and the inputs it needs.
-    ///
-    /// Example: dotations graph dsr_fraction_cible --inputs
     /// Serve the law over HTTP: OpenFisca's Web API, commune pages and a web page.
     ///
     /// Loads the law and the data, computes every year once, then answers: GET / is a web page
@@ -210,6 +207,9 @@ enum Command {
     ///   dotations serve --input communes_2025.csv.gz --year 2025 --rules ./ma-loi
     #[command(verbatim_doc_comment)]
     Serve(commands::serve::Args),
+    /// Show what a variable depends on: variables, parameters, and the inputs it needs.
+    ///
+    /// Example: dotations graph dsr_fraction_cible --inputs
     Graph {
         /// The variable, e.g. dsu_montant.
         variable: String,
