@@ -48,6 +48,10 @@ struct Sidecar<'a> {
 
 /// Writes `OUT.csv.stamp.json` beside `output`.
 pub fn write_sidecar(output: &Path, stamp: &Stamp) -> Result<(), Diagnostics> {
+    // `--output /dev/stdout` and the like: no file to put a stamp beside.
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+        return Ok(());
+    }
     let sidecar = Sidecar {
         output: output.file_name().map_or_else(|| output.display().to_string(), |n| n.to_string_lossy().into_owned()),
         command: std::env::args().collect(),

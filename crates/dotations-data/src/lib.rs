@@ -8,7 +8,7 @@
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 use dotations_engine::Model;
-use dotations_io::InputTable;
+use dotations_io::{InputTable, PendingTable};
 
 const FRANCE_2024: &[u8] = include_bytes!("../../../data/france_synthetique_2024.csv.gz");
 const FRANCE_2025: &[u8] = include_bytes!("../../../data/france_synthetique_2025.csv.gz");
@@ -28,18 +28,20 @@ pub fn embedded_bytes(year: i32) -> Option<&'static [u8]> {
 
 /// Reads the embedded inputs of `year` for `model`.
 pub fn embedded_table(model: &Model, year: i32) -> Result<InputTable, Diagnostics> {
-    let bytes = match embedded_bytes(year) {
-        Some(bytes) => bytes,
-        None => {
-            return Err(Diagnostic::error(format!("there is no embedded data for {year}"))
-                .with_help(format!(
-                    "the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"
-                ))
-                .into())
-        }
+    embedded_pending(year)?.parse(model, year)
+}
+
+/// Starts decompressing the embedded inputs of `year` on a thread of their own, before the
+/// model that reads them is ready.
+pub fn embedded_pending(year: i32) -> Result<PendingTable, Diagnostics> {
+    let Some(bytes) = embedded_bytes(year) else {
+        return Err(Diagnostic::error(format!("there is no embedded data for {year}"))
+            .with_help(format!(
+                "the embedded synthetic France covers {YEARS:?}; give your own data with --input FILE.csv"
+            ))
+            .into());
     };
-    let name = format!("embedded data ({year})");
-    dotations_io::read_table_from(model, flate2::read::GzDecoder::new(bytes), &name, year)
+    Ok(PendingTable::start(flate2::read::GzDecoder::new(bytes), format!("embedded data ({year})")))
 }
 
 #[cfg(test)]

@@ -17,5 +17,5 @@ pub mod dgcl;
 mod read;
 mod write;
 
-pub use read::{parse_table, read_table, read_table_from, InputTable, TableColumn};
+pub use read::{open_table, parse_table, read_table, read_table_from, InputTable, PendingTable, TableColumn};
 pub use write::{write_national, write_table};

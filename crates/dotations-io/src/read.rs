@@ -30,13 +30,48 @@ pub struct InputTable {
 
 /// Reads a CSV file (`.gz` allowed) for `year`.
 pub fn read_table(model: &Model, path: &Path, year: i32) -> Result<InputTable, Diagnostics> {
+    open_table(path)?.parse(model, year)
+}
+
+/// Starts reading a CSV file (`.gz` allowed) on a thread of its own, before the model that will
+/// interpret it is ready: the file is read and decompressed while the rules load.
+pub fn open_table(path: &Path) -> Result<PendingTable, Diagnostics> {
     let file = std::fs::File::open(path)
         .map_err(|e| Diagnostics::from(Diagnostic::error(format!("cannot read {}: {e}", path.display()))))?;
     let name = path.display().to_string();
-    if path.extension().is_some_and(|e| e == "gz") {
-        read_table_from(model, flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)), &name, year)
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        PendingTable::start(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)), name)
     } else {
-        read_table_from(model, file, &name, year)
+        PendingTable::start(file, name)
+    })
+}
+
+/// The bytes of a table, being read on their own thread; [`PendingTable::parse`] interprets them.
+pub struct PendingTable {
+    name: String,
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+/// Blocks read ahead of the parser: enough for a whole table of 35 000 communes to be read
+/// while the rules load.
+const BLOCKS_AHEAD: usize = 16;
+
+impl PendingTable {
+    /// Starts reading `reader` (its blocks wait, at most [`BLOCKS_AHEAD`], to be parsed);
+    /// `name` is used in messages.
+    pub fn start(reader: impl Read + Send + 'static, name: String) -> PendingTable {
+        let (sender, blocks) = std::sync::mpsc::sync_channel(BLOCKS_AHEAD);
+        let reader = std::thread::spawn(move || read_blocks(reader, sender));
+        PendingTable { name, blocks, reader }
+    }
+
+    /// Parses the table for `model` and `year` as its blocks arrive.
+    pub fn parse(self, model: &Model, year: i32) -> Result<InputTable, Diagnostics> {
+        let table = parse_blocks(model, self.blocks.into_iter(), &self.name, year);
+        // The reader stops when the parser hangs up, even early on an error.
+        self.reader.join().expect("the reading thread does not panic");
+        table
     }
 }
 
@@ -62,62 +97,82 @@ pub fn read_table_from(
 ) -> Result<InputTable, Diagnostics> {
     // One thread reads (and decompresses) blocks; parts made of whole lines are parsed on the
     // pool as they arrive, so reading and parsing overlap.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(BLOCKS_AHEAD);
     std::thread::scope(|scope| {
         scope.spawn(move || read_blocks(reader, sender));
-        let mut pending: Vec<u8> = Vec::new();
-        let mut blocks = receiver.into_iter();
-        // The header first.
-        let header = loop {
-            if let Some(end) = memchr::memchr(b'\n', &pending) {
-                break pending.drain(..=end).collect::<Vec<u8>>();
-            }
-            match blocks.next() {
-                Some(Ok(block)) => pending.extend_from_slice(&block),
-                Some(Err(e)) => return Err(Diagnostic::error(format!("cannot read {name}: {e}")).into()),
-                None => break std::mem::take(&mut pending),
-            }
-        };
-        let table = TableHeader::parse(model, &header, name, year)?;
-        let parts = std::sync::Mutex::new(Vec::new());
-        let mut failure = None;
-        rayon::scope(|pool| {
-            let mut line = 2;
-            let mut index = 0;
-            let dispatch = |bytes: Vec<u8>, line: usize, index: usize| {
-                let (table, parts) = (&table, &parts);
-                pool.spawn(move |_| {
-                    let part = parse_part(model, &table.headers(), &table.kinds, &bytes, line, name);
-                    parts.lock().expect("parts lock").push((index, part));
-                });
-            };
-            for block in blocks.by_ref() {
-                match block {
-                    Ok(block) => pending.extend_from_slice(&block),
-                    Err(e) => {
-                        failure = Some(Diagnostic::error(format!("cannot read {name}: {e}")));
-                        break;
-                    }
-                }
-                let Some(last) = memchr::memrchr(b'\n', &pending) else { continue };
-                let rest = pending.split_off(last + 1);
-                let part = std::mem::replace(&mut pending, rest);
-                let lines = memchr::memchr_iter(b'\n', &part).count();
-                dispatch(part, line, index);
-                line += lines;
-                index += 1;
-            }
-            if !pending.is_empty() {
-                dispatch(std::mem::take(&mut pending), line, index);
-            }
-        });
-        if let Some(failure) = failure {
-            return Err(failure.into());
-        }
-        let mut parts = parts.into_inner().expect("parts lock");
-        parts.sort_by_key(|(index, _)| *index);
-        table.assemble(model, parts.into_iter().map(|(_, part)| part).collect(), name)
+        parse_blocks(model, receiver.into_iter(), name, year)
     })
+}
+
+/// Parses a table arriving in blocks of bytes: the header first, then parts made of whole
+/// lines, each parsed on the pool as soon as it is complete.
+fn parse_blocks(
+    model: &Model,
+    mut blocks: impl Iterator<Item = std::io::Result<Vec<u8>>> + Send,
+    name: &str,
+    year: i32,
+) -> Result<InputTable, Diagnostics> {
+    let mut pending: Vec<u8> = Vec::new();
+    let header = loop {
+        if let Some(end) = memchr::memchr(b'\n', &pending) {
+            break pending.drain(..=end).collect::<Vec<u8>>();
+        }
+        match blocks.next() {
+            Some(Ok(block)) => pending.extend_from_slice(&block),
+            Some(Err(e)) => return Err(Diagnostic::error(format!("cannot read {name}: {e}")).into()),
+            None => break std::mem::take(&mut pending),
+        }
+    };
+    let table = TableHeader::parse(model, &header, name, year)?;
+    let parts = std::sync::Mutex::new(Vec::new());
+    let mut failure = None;
+    rayon::scope(|pool| {
+        let (mut line, mut index) = (2, 0);
+        let mut dispatch = |bytes: Vec<u8>, lines: std::ops::Range<usize>| {
+            let (table, parts) = (&table, &parts);
+            let count = memchr::memchr_iter(b'\n', &bytes[lines.clone()]).count();
+            let (first_line, part_index) = (line, index);
+            pool.spawn(move |_| {
+                let part = parse_part(model, &table.headers(), &table.kinds, &bytes[lines], first_line, name);
+                parts.lock().expect("parts lock").push((part_index, part));
+            });
+            line += count;
+            index += 1;
+        };
+        // A block is parsed where it lies, from its first line break to its last; the line
+        // that straddles two blocks is put together apart (the only bytes copied).
+        let mut straddling: Vec<u8> = std::mem::take(&mut pending);
+        for block in blocks.by_ref() {
+            let block = match block {
+                Ok(block) => block,
+                Err(e) => {
+                    failure = Some(Diagnostic::error(format!("cannot read {name}: {e}")));
+                    break;
+                }
+            };
+            let (Some(first), Some(last)) = (memchr::memchr(b'\n', &block), memchr::memrchr(b'\n', &block)) else {
+                straddling.extend_from_slice(&block);
+                continue;
+            };
+            straddling.extend_from_slice(&block[..=first]);
+            let whole = straddling.len();
+            dispatch(std::mem::replace(&mut straddling, block[last + 1..].to_vec()), 0..whole);
+            let lines = first + 1..last + 1;
+            if !lines.is_empty() {
+                dispatch(block, lines);
+            }
+        }
+        if !straddling.is_empty() {
+            let whole = straddling.len();
+            dispatch(straddling, 0..whole);
+        }
+    });
+    if let Some(failure) = failure {
+        return Err(failure.into());
+    }
+    let mut parts = parts.into_inner().expect("parts lock");
+    parts.sort_by_key(|(index, _)| *index);
+    table.assemble(model, parts.into_iter().map(|(_, part)| part).collect(), name)
 }
 
 /// Reads `reader` in blocks of about 1 MiB and sends them, then ends the channel.
@@ -219,15 +274,21 @@ impl TableHeader {
         let mut values: Vec<std::sync::Arc<[f64]>> = Vec::with_capacity(specs.len());
         let mut texts: Vec<Vec<String>> = Vec::with_capacity(specs.len());
         for column in 0..specs.len() {
-            let mut column_values =
-                Vec::with_capacity(if parts.iter().any(|p| !p.values[column].is_empty()) { row } else { 0 });
+            // Straight into its final, shared form (an `Arc<[f64]>` made from a `Vec` would be
+            // a second copy): one column is held twice at most.
+            let numbers = parts.iter().any(|p| !p.values[column].is_empty());
+            let mut column_values: std::sync::Arc<[f64]> =
+                std::iter::repeat_n(0.0, if numbers { row } else { 0 }).collect();
+            let slots = std::sync::Arc::get_mut(&mut column_values).expect("a new column is not shared");
+            let mut start = 0;
             let mut column_texts = Vec::new();
             for part in &mut parts {
-                column_values.extend(std::mem::take(&mut part.values[column]));
+                let piece = std::mem::take(&mut part.values[column]);
+                slots[start..start + piece.len()].copy_from_slice(&piece);
+                start += piece.len();
                 column_texts.extend(std::mem::take(&mut part.texts[column]));
             }
-            // Into its final, shared form right away: one column is held twice at most.
-            values.push(column_values.into());
+            values.push(column_values);
             texts.push(column_texts);
         }
         drop(parts);
@@ -474,12 +535,25 @@ fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'stati
             "0" | "false" | "False" | "FALSE" | "0.0" => Ok(0.0),
             _ => Err("a boolean (0 or 1)"),
         },
-        CellKind::Date => {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(date_to_days).map_err(|_| "a date (YYYY-MM-DD)")
-        }
+        CellKind::Date => parse_date(text).map(date_to_days).ok_or("a date (YYYY-MM-DD)"),
         CellKind::Enum(e) => model.enums[e].index_of(text).map(|i| i as f64).ok_or("an item of the enumeration"),
         CellKind::Text => Ok(0.0),
     }
+}
+
+/// A `YYYY-MM-DD` date; the common shape is read digit by digit (chrono's general parser costs
+/// more than the rest of a row), any other is left to chrono.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range].iter().try_fold(0u32, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+    };
+    if bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-' {
+        if let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return NaiveDate::from_ymd_opt(year as i32, month, day);
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 fn enum_help(model: &Model, kind: CellKind, text: &str) -> Option<String> {
@@ -500,5 +574,23 @@ fn identifiers(model: &Model, specs: &[(String, Spec)], texts: &[Vec<String>], r
             let _ = model;
             (1..=rows).map(|i| format!("row {i}")).collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_digit_by_digit_or_by_chrono() {
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("2025-01-01"), ymd(2025, 1, 1));
+        assert_eq!(parse_date("0001-01-01"), ymd(1, 1, 1));
+        assert_eq!(parse_date("2024-02-29"), ymd(2024, 2, 29));
+        // Not a day of the calendar, not digits, or another shape: chrono decides.
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2025-1a-01"), None);
+        assert_eq!(parse_date("2025-1-1"), ymd(2025, 1, 1));
+        assert_eq!(parse_date("01/01/2025"), None);
     }
 }

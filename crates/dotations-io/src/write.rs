@@ -28,13 +28,12 @@ const BLOCK: usize = 1024;
 /// Rows are formatted in blocks, the halves of a block in parallel, straight into bytes (shortest
 /// round-trip decimals for numbers, no intermediate strings), and written as they are ready.
 pub fn write_table(
-    out: impl Write,
+    out: impl Write + Send,
     model: &Model,
     input: &InputTable,
     computed: &Computed<'_>,
     variables: &[VarId],
 ) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     let dataset = &input.dataset;
     let rows = dataset.size(model.person_entity());
     let mut columns: Vec<Cells<'_>> = Vec::with_capacity(input.columns.len() + variables.len());
@@ -61,7 +60,7 @@ pub fn write_table(
         let values = computed.value(*var, computed.plan.year).and_then(Value::as_column);
         columns.push(values.map_or(Cells::Empty, |v| Cells::Values { value_type, values: v }));
     }
-    let mut line = Vec::new();
+    let mut line = Vec::with_capacity(4096);
     for (i, name) in header.iter().enumerate() {
         if i > 0 {
             line.push(b',');
@@ -69,49 +68,94 @@ pub fn write_table(
         write_text(&mut line, name);
     }
     line.push(b'\n');
-    out.write_all(&line)?;
-    let mut start = 0;
-    while start < rows {
-        let end = (start + BLOCK).min(rows);
-        let middle = start + (end - start) / 2;
-        let (first, second) =
-            rayon::join(|| format_rows(model, &columns, start..middle), || format_rows(model, &columns, middle..end));
-        out.write_all(&first)?;
-        out.write_all(&second)?;
-        start = end;
-    }
-    out.flush()
-}
-
-/// The CSV text of some rows.
-fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize>) -> Vec<u8> {
-    let mut text = Vec::with_capacity(rows.len() * columns.len() * 10);
-    let mut number = zmij::Buffer::new();
-    let mut integer = itoa::Buffer::new();
-    for row in rows {
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                text.push(b',');
+    // One thread writes while the pool formats the next rows: the system's copy of the text
+    // overlaps the formatting instead of following it.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut out = out;
+            for text in receiver {
+                out.write_all(&text)?;
             }
-            match column {
-                Cells::Values { value_type, values } => {
-                    let value = if values.len() == 1 { values[0] } else { values[row] };
-                    match value_type {
-                        ValueType::Number | ValueType::Money => write_number(&mut text, &mut number, value),
-                        ValueType::Integer if value.is_finite() => {
-                            text.extend_from_slice(integer.format(value as i64).as_bytes())
-                        }
-                        ValueType::Boolean => text.push(if value != 0.0 { b'1' } else { b'0' }),
-                        value_type => {
-                            write_text(&mut text, &dotations_engine::model::format_value(model, *value_type, value))
-                        }
-                    }
-                }
-                Cells::Texts(texts) => write_text(&mut text, texts.get(row).map_or("", String::as_str)),
-                Cells::Empty => {}
+            out.flush()
+        });
+        let blocks = std::iter::once(line).chain((0..rows).step_by(BLOCK).map(|start| {
+            let end = (start + BLOCK).min(rows);
+            let middle = start + (end - start) / 2;
+            let (mut first, second) = rayon::join(
+                || format_rows(model, &columns, start..middle),
+                || format_rows(model, &columns, middle..end),
+            );
+            first.extend_from_slice(&second);
+            first
+        }));
+        // A send fails only when the writer has stopped on an error, which its result gives.
+        for text in blocks {
+            if sender.send(text).is_err() {
+                break;
             }
         }
-        text.push(b'\n');
+        drop(sender);
+        writer.join().expect("the writer thread does not panic")
+    })
+}
+
+/// Rows whose values are gathered before they are formatted (see [`format_rows`]).
+const TILE: usize = 64;
+
+/// The CSV text of some rows.
+///
+/// A row reads one value from each of a hundred-odd columns: read in row order, every cell
+/// would wait on memory. The values of [`TILE`] rows are first copied column by column (each a
+/// short sequential read, which the processor fetches ahead), then formatted from that tile.
+fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize>) -> Vec<u8> {
+    let mut text = Vec::with_capacity(rows.len() * columns.len() * 8);
+    let mut number = zmij::Buffer::new();
+    let mut integer = itoa::Buffer::new();
+    let mut tile = vec![0.0; columns.len() * TILE];
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + TILE).min(rows.end);
+        for (column, cells) in columns.iter().enumerate() {
+            if let Cells::Values { values, .. } = cells {
+                let slots = &mut tile[column * TILE..column * TILE + (end - start)];
+                match values.len() {
+                    1 => slots.fill(values[0]),
+                    _ => slots.copy_from_slice(&values[start..end]),
+                }
+            }
+        }
+        for row in start..end {
+            let offset = row - start;
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                match column {
+                    Cells::Values { value_type, .. } => {
+                        let value = tile[i * TILE + offset];
+                        match value_type {
+                            ValueType::Number | ValueType::Money => write_number(&mut text, &mut number, value),
+                            ValueType::Integer if value.is_finite() => {
+                                text.extend_from_slice(integer.format(value as i64).as_bytes())
+                            }
+                            ValueType::Boolean => text.push(if value != 0.0 { b'1' } else { b'0' }),
+                            ValueType::Date if write_date(&mut text, value) => {}
+                            ValueType::Enum(e) if model.enums[*e].items.get(value as usize).is_some() => {
+                                write_text(&mut text, &model.enums[*e].items[value as usize].name)
+                            }
+                            value_type => {
+                                write_text(&mut text, &dotations_engine::model::format_value(model, *value_type, value))
+                            }
+                        }
+                    }
+                    Cells::Texts(texts) => write_text(&mut text, texts.get(row).map_or("", String::as_str)),
+                    Cells::Empty => {}
+                }
+            }
+            text.push(b'\n');
+        }
+        start = end;
     }
     text
 }
@@ -131,6 +175,32 @@ fn write_number(text: &mut Vec<u8>, buffer: &mut zmij::Buffer, value: f64) {
         // Exponents for very small or large numbers (`1e-7`) read back the same.
         text.extend_from_slice(buffer.format(value).as_bytes());
     }
+}
+
+/// A date as `YYYY-MM-DD` (what `format_value` writes, without its general formatter); `false`
+/// when the value is not a date of years 0 to 9999, left to `format_value`.
+fn write_date(text: &mut Vec<u8>, days: f64) -> bool {
+    use chrono::Datelike;
+    let Some(date) = dotations_engine::model::days_to_date(days) else { return false };
+    let Ok(year) = u16::try_from(date.year()) else { return false };
+    if year > 9999 {
+        return false;
+    }
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let year = u32::from(year);
+    text.extend_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(date.month() / 10),
+        digit(date.month()),
+        b'-',
+        digit(date.day() / 10),
+        digit(date.day()),
+    ]);
+    true
 }
 
 /// A text cell, quoted when it holds a separator, a quote or a line break.
@@ -170,4 +240,28 @@ pub fn write_national(
     }
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use dotations_engine::model::date_to_days;
+
+    fn date(days: f64) -> Option<String> {
+        let mut text = Vec::new();
+        write_date(&mut text, days).then(|| String::from_utf8(text).expect("ascii"))
+    }
+
+    #[test]
+    fn dates_are_written_as_iso_days() {
+        let days = |y, m, d| date_to_days(NaiveDate::from_ymd_opt(y, m, d).expect("a date"));
+        assert_eq!(date(days(2025, 1, 1)).as_deref(), Some("2025-01-01"));
+        assert_eq!(date(days(1, 1, 1)).as_deref(), Some("0001-01-01"));
+        assert_eq!(date(days(1999, 12, 31)).as_deref(), Some("1999-12-31"));
+        // Not a whole day, or out of four-digit years: left to the general formatter.
+        assert_eq!(date(0.5), None);
+        assert_eq!(date(f64::NAN), None);
+        assert_eq!(date(days(-5, 1, 1)), None);
+    }
 }

@@ -68,12 +68,17 @@ fn compute(
     timings: &mut Timings,
     stamp: impl FnOnce() -> Result<Option<dotations_rules::stamp::Stamp>, Diagnostics>,
 ) -> Result<(), Diagnostics> {
+    // The input table is read (and decompressed) on its own thread while the rules load.
+    let pending = match &args.input {
+        Some(path) => Some(dotations_io::open_table(path)?),
+        None if args.dgcl.dgcl.is_some() => None,
+        None => Some(crate::data::embedded_pending(year)?),
+    };
     let model = files.compile()?;
     timings.lap("load rules");
-    let table = match &args.input {
-        Some(path) => dotations_io::read_table(&model, path, year)?,
-        None if args.dgcl.dgcl.is_some() => super::dgcl::read_table(&model, &args.dgcl, year)?,
-        None => crate::data::embedded_table(&model, year)?,
+    let table = match pending {
+        Some(pending) => pending.parse(&model, year)?,
+        None => super::dgcl::read_table(&model, &args.dgcl, year)?,
     };
     timings.lap("read input");
     let mut targets = targets(&model, &args.variables)?;
