@@ -59,6 +59,10 @@ impl Plan {
         if self.steps.len() != base.steps.len() || self.slot_count != base.slot_count {
             return self.run_keeping_all(model, dataset);
         }
+        on_the_pool(|| self.recompute(model, dataset, base, previous))
+    }
+
+    fn recompute(&self, model: &Model, dataset: &Dataset, base: &Plan, previous: &Run) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count] };
         let mut changed = vec![false; self.slot_count];
         for level in &self.schedule.levels {
@@ -76,12 +80,7 @@ impl Plan {
                     recompute.push(index);
                 }
             }
-            let pool = &POOL;
-            let slots = &run.slots;
-            let results: Vec<(usize, Result<Value, Diagnostic>)> = recompute
-                .par_iter()
-                .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
-                .collect();
+            let results = self.execute_level(&recompute, model, dataset, &run.slots);
             for (index, value) in results {
                 let slot = self.steps[index].slot();
                 let value = value.map_err(Diagnostics::from)?;
@@ -98,44 +97,34 @@ impl Plan {
     /// Runs the levels in order (the steps of a level in parallel), releasing intermediates
     /// after their last reader if `release`.
     fn run_levels(&self, model: &Model, dataset: &Dataset, run: &mut Run, release: bool) -> Result<(), Diagnostics> {
+        on_the_pool(|| self.run_levels_on_the_pool(model, dataset, run, release))
+    }
+
+    fn run_levels_on_the_pool(
+        &self,
+        model: &Model,
+        dataset: &Dataset,
+        run: &mut Run,
+        release: bool,
+    ) -> Result<(), Diagnostics> {
         let pool = &POOL;
         // DOTATIONS_PROFILE=1 prints the time of every step on stderr (and runs them one by
         // one); off, it costs one check.
         let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
         for (level, steps) in self.schedule.levels.iter().enumerate() {
-            let results: Vec<(usize, Result<Value, Diagnostic>)> = if profile || steps.len() == 1 {
+            let results: Vec<(usize, Result<Value, Diagnostic>)> = if profile {
                 steps
                     .iter()
                     .map(|&index| {
                         let start = std::time::Instant::now();
                         let value = execute(&self.steps[index], model, dataset, &run.slots, pool);
-                        if profile {
-                            let elapsed = start.elapsed().as_secs_f64() * 1e3;
-                            eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
-                        }
+                        let elapsed = start.elapsed().as_secs_f64() * 1e3;
+                        eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
                         (index, value)
                     })
                     .collect()
             } else {
-                // The row-wise steps over communes are computed together, rows split between the
-                // threads (every thread busy, whatever the number of steps); the others in
-                // parallel, a step each.
-                let person = model.person_entity();
-                let (rows, others): (Vec<usize>, Vec<usize>) = steps.iter().partition(
-                    |&&index| matches!(self.steps[index], Step::Eval { entity: Some(e), .. } if e == person),
-                );
-                let slots = &run.slots;
-                let (mut fused, mut computed) = rayon::join(
-                    || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, pool),
-                    || {
-                        others
-                            .par_iter()
-                            .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
-                            .collect::<Vec<_>>()
-                    },
-                );
-                fused.append(&mut computed);
-                fused
+                self.execute_level(steps, model, dataset, &run.slots)
             };
             for (index, value) in results {
                 run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
@@ -153,6 +142,49 @@ impl Plan {
 }
 
 impl Plan {
+    /// Computes the steps of a level (each depends only on earlier levels), in any order.
+    ///
+    /// Inputs (a column handed over) and a lone population step run on the calling thread:
+    /// handing them to another would cost more than they do. The row-wise steps over communes
+    /// are computed together, rows split between the threads so that every thread is busy
+    /// whatever the number of steps (in a what-if, most levels hold one such step); the other
+    /// steps in parallel, a step each.
+    fn execute_level(
+        &self,
+        steps: &[usize],
+        model: &Model,
+        dataset: &Dataset,
+        slots: &[Option<Value>],
+    ) -> Vec<(usize, Result<Value, Diagnostic>)> {
+        let pool = &POOL;
+        let person = model.person_entity();
+        let mut results = Vec::with_capacity(steps.len());
+        let (mut rows, mut others) = (Vec::new(), Vec::new());
+        for &index in steps {
+            match &self.steps[index] {
+                Step::Input { .. } => results.push((index, execute(&self.steps[index], model, dataset, slots, pool))),
+                Step::Eval { entity: Some(e), .. } if *e == person => rows.push(index),
+                _ => others.push(index),
+            }
+        }
+        if rows.is_empty() && others.len() == 1 {
+            results.push((others[0], execute(&self.steps[others[0]], model, dataset, slots, pool)));
+            return results;
+        }
+        let (mut fused, mut computed) = rayon::join(
+            || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, pool),
+            || {
+                others
+                    .par_iter()
+                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
+                    .collect::<Vec<_>>()
+            },
+        );
+        results.append(&mut fused);
+        results.append(&mut computed);
+        results
+    }
+
     /// Computes row-wise steps that depend only on earlier levels: the rows are cut into pieces
     /// computed in parallel, and in each piece every step runs chunk after chunk, so the inputs
     /// the steps share are read from cache.
@@ -195,6 +227,14 @@ impl Plan {
         });
         steps.iter().zip(columns).map(|(step, column)| (*step, Ok(Value::Column(column)))).collect()
     }
+}
+
+/// Runs `work` on a thread of the pool, the caller waiting: the steps it runs itself and those
+/// it hands to the pool then share the pool's two threads, instead of three threads (the
+/// caller and the pool's, still spinning after the last parallel level) taking turns on two
+/// cores.
+fn on_the_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| work())
 }
 
 /// Columns given back after their last use — intermediates along a run, and every column of a
