@@ -11,33 +11,48 @@ use crate::model::Statistic;
 
 /// numpy's pairwise summation of a contiguous float64 array (blocks of 128, eight accumulators).
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    let n = values.len();
+    pairwise(0, values.len(), &|i| values[i])
+}
+
+/// The pairwise sum of the values of the rows that pass the filter, zero elsewhere: the sum of
+/// [`masked`] without laying the masked values out.
+pub fn masked_sum(values: &[f64], filter: Option<&[f64]>) -> f64 {
+    match filter {
+        None => pairwise_sum(values),
+        Some(filter) => pairwise(0, values.len(), &|i| if filter[i] != 0.0 { values[i] } else { 0.0 }),
+    }
+}
+
+/// numpy's pairwise summation of the `n` values `value(start)`, `value(start + 1)`, ….
+fn pairwise(start: usize, n: usize, value: &impl Fn(usize) -> f64) -> f64 {
     if n < 8 {
         let mut sum = 0.0;
-        for v in values {
-            sum += v;
+        for i in start..start + n {
+            sum += value(i);
         }
         sum
     } else if n <= 128 {
         let mut r = [0.0; 8];
-        r.copy_from_slice(&values[..8]);
+        for (j, r) in r.iter_mut().enumerate() {
+            *r = value(start + j);
+        }
         let mut i = 8;
         while i < n - (n % 8) {
-            for j in 0..8 {
-                r[j] += values[i + j];
+            for (j, r) in r.iter_mut().enumerate() {
+                *r += value(start + i + j);
             }
             i += 8;
         }
         let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         while i < n {
-            sum += values[i];
+            sum += value(start + i);
             i += 1;
         }
         sum
     } else {
         let mut half = n / 2;
         half -= half % 8;
-        pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
+        pairwise(start, half, value) + pairwise(start + half, n - half, value)
     }
 }
 
@@ -51,7 +66,7 @@ pub fn masked(values: &[f64], filter: Option<&[f64]>) -> Vec<f64> {
 
 /// The statistic over every row (that passes the filter).
 pub fn statistic_all(values: &[f64], filter: Option<&[f64]>, statistic: Statistic) -> f64 {
-    let sum = pairwise_sum(&masked(values, filter));
+    let sum = masked_sum(values, filter);
     match statistic {
         Statistic::Sum | Statistic::Count => sum,
         Statistic::Mean => sum / count(values.len(), filter),
@@ -100,6 +115,10 @@ pub fn group_rows(keys: &[f64]) -> (Vec<u32>, usize) {
 
 /// Sums of `values` (masked) per group, each group summed pairwise over its own rows in order.
 pub fn sums_per_group(values: &[f64], filter: Option<&[f64]>, groups: &[u32], group_count: usize) -> Vec<f64> {
+    if group_count == 1 {
+        // One group (the État): its rows are the table's, in order.
+        return vec![masked_sum(values, filter)];
+    }
     // A counting sort lays each group's values out contiguously, in row order, in one buffer.
     let mut offsets = vec![0usize; group_count + 1];
     for group in groups {
@@ -208,6 +227,18 @@ mod tests {
         let values: Vec<f64> = (0..35_000).map(|i| ((i * 7919) % 10007) as f64 * 0.013 + 0.001 * i as f64).collect();
         assert_eq!(pairwise_sum(&values), 2_889_051.808);
         assert_ne!(values.iter().sum::<f64>(), 2_889_051.808, "a left-to-right sum rounds differently");
+    }
+
+    #[test]
+    fn a_masked_sum_adds_what_the_masked_values_add() {
+        let values: Vec<f64> = (0..35_000).map(|i| ((i * 7919) % 10007) as f64 * 0.013 + 0.001 * i as f64).collect();
+        let filter: Vec<f64> = (0..35_000).map(|i| f64::from(i % 3 != 0)).collect();
+        let expected = pairwise_sum(&masked(&values, Some(&filter)));
+        assert_eq!(masked_sum(&values, Some(&filter)).to_bits(), expected.to_bits());
+        assert_ne!(masked_sum(&values, Some(&filter)), masked_sum(&values, None));
+        // One group: the same sum as over the whole table.
+        let groups = vec![0; values.len()];
+        assert_eq!(sums_per_group(&values, Some(&filter), &groups, 1), [expected]);
     }
 
     #[test]
