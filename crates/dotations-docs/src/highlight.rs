@@ -73,30 +73,6 @@ const KEYWORDS: [&str; 46] = [
     "text",
 ];
 
-const FUNCTIONS: [&str; 21] = [
-    "min",
-    "max",
-    "clamp",
-    "abs",
-    "floor",
-    "ceil",
-    "trunc",
-    "log10",
-    "round_half_even",
-    "round_half_away",
-    "ratio",
-    "year",
-    "date",
-    "sum",
-    "count",
-    "mean",
-    "ratio_of_sums",
-    "rank",
-    "share",
-    "first",
-    "distribute",
-];
-
 /// Entity and enumeration names, with their anchors: a name after `per`, `enum`, `entity`,
 /// `group` or `of` links there.
 pub(crate) struct Names<'a> {
@@ -169,7 +145,7 @@ pub(crate) fn lines(text: &str, start: usize, end: usize, links: &BTreeMap<usize
                     continue;
                 }
                 let called = bytes.get(p + len) == Some(&b'(');
-                let class = if called && FUNCTIONS.contains(&word) {
+                let class = if called && dotations_engine::model::FUNCTIONS.contains(&word) {
                     "f"
                 } else if let Some(keyword) = KEYWORDS.iter().find(|k| **k == word) {
                     if DECLARING.contains(keyword) {

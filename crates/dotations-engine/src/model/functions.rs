@@ -42,7 +42,8 @@ struct Signature {
     usage: &'static str,
 }
 
-const FUNCTIONS: &[&str] = &[
+/// The names of the language's functions (the documentation site highlights them).
+pub const FUNCTIONS: &[&str] = &[
     "min",
     "max",
     "clamp",

@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use dotations_diagnostics::{Diagnostic, Diagnostics, Location, SourceText};
 use dotations_params::ParameterTree;
 
+pub use functions::FUNCTIONS;
 pub use ir::*;
 pub use reform::{FormulaChange, ParameterChange, ParameterEdit, Reform};
 pub use types::*;
