@@ -36,8 +36,19 @@ impl Dataset {
         let rows = ids.len();
         let membership = model.entities.iter().map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows]))).collect();
         let sizes = model.entities.iter().map(|e| if e.is_group() { 1 } else { rows }).collect();
-        let group_ids =
-            model.entities.iter().map(|e| if e.is_group() { vec![e.name.clone()] } else { ids.clone() }).collect();
+        // The person entity takes the identifiers themselves, any other non-group entity a copy.
+        let person = model.person_entity();
+        let mut group_ids: Vec<Vec<String>> = model
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(index, e)| match e.is_group() {
+                true => vec![e.name.clone()],
+                false if index == person => Vec::new(),
+                false => ids.clone(),
+            })
+            .collect();
+        group_ids[person] = ids;
         Dataset {
             sizes,
             membership,

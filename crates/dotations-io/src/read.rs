@@ -55,7 +55,7 @@ pub struct PendingTable {
 
 /// Blocks read ahead of the parser: enough for a whole table of 35 000 communes to be read
 /// while the rules load.
-const BLOCKS_AHEAD: usize = 16;
+const BLOCKS_AHEAD: usize = 4;
 
 impl PendingTable {
     /// Starts reading `reader` (its blocks wait, at most [`BLOCKS_AHEAD`], to be parsed);
@@ -269,28 +269,34 @@ impl TableHeader {
                 }
             }
         }
-        // Column by column, each part's piece is freed as soon as it is copied: the table is
-        // never held twice.
-        let mut values: Vec<std::sync::Arc<[f64]>> = Vec::with_capacity(specs.len());
-        let mut texts: Vec<Vec<String>> = Vec::with_capacity(specs.len());
-        for column in 0..specs.len() {
-            // Straight into its final, shared form (an `Arc<[f64]>` made from a `Vec` would be
-            // a second copy): one column is held twice at most.
-            let numbers = parts.iter().any(|p| !p.values[column].is_empty());
-            let mut column_values: std::sync::Arc<[f64]> =
-                std::iter::repeat_n(0.0, if numbers { row } else { 0 }).collect();
-            let slots = std::sync::Arc::get_mut(&mut column_values).expect("a new column is not shared");
-            let mut start = 0;
-            let mut column_texts = Vec::new();
-            for part in &mut parts {
-                let piece = std::mem::take(&mut part.values[column]);
-                slots[start..start + piece.len()].copy_from_slice(&piece);
-                start += piece.len();
-                column_texts.extend(std::mem::take(&mut part.texts[column]));
+        // The parts' pieces, column by column.
+        let mut pieces: Vec<Vec<Vec<f64>>> = (0..specs.len()).map(|_| Vec::with_capacity(parts.len())).collect();
+        let mut texts: Vec<Vec<String>> = (0..specs.len()).map(|_| Vec::new()).collect();
+        for part in &mut parts {
+            for (column, piece) in std::mem::take(&mut part.values).into_iter().enumerate() {
+                pieces[column].push(piece);
             }
-            values.push(column_values);
-            texts.push(column_texts);
+            for (column, piece) in std::mem::take(&mut part.texts).into_iter().enumerate() {
+                texts[column].extend(piece);
+            }
         }
+        // Each column put together on the pool, straight into its final, shared form (an
+        // `Arc<[f64]>` made from a `Vec` would be a second copy), its pieces freed once copied.
+        let mut values: Vec<std::sync::Arc<[f64]>> = pieces
+            .into_par_iter()
+            .map(|pieces| {
+                let numbers = pieces.iter().any(|piece| !piece.is_empty());
+                let mut column: std::sync::Arc<[f64]> =
+                    std::iter::repeat_n(0.0, if numbers { row } else { 0 }).collect();
+                let slots = std::sync::Arc::get_mut(&mut column).expect("a new column is not shared");
+                let mut start = 0;
+                for piece in pieces {
+                    slots[start..start + piece.len()].copy_from_slice(&piece);
+                    start += piece.len();
+                }
+                column
+            })
+            .collect();
         drop(parts);
         if cell_errors > MAX_CELL_ERRORS {
             diagnostics.push(Diagnostic::error(format!(
@@ -417,13 +423,21 @@ fn parse_plain_lines(
 ) {
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(kinds.len());
     for (line, end) in (first_line..).zip(ends) {
         let text = &bytes[start..end];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         start = end + 1;
         if !text.is_empty() {
-            let cells = 1 + memchr::memchr_iter(b',', text).count();
-            if !push_row(model, headers, kinds, text.split(|b| *b == b','), cells, line, name, part) {
+            // The commas found by memchr's vector search, not byte by byte.
+            cells.clear();
+            let mut cell_start = 0;
+            for comma in memchr::memchr_iter(b',', text) {
+                cells.push(&text[cell_start..comma]);
+                cell_start = comma + 1;
+            }
+            cells.push(&text[cell_start..]);
+            if !push_row(model, headers, kinds, cells.iter().copied(), cells.len(), line, name, part) {
                 return;
             }
         }
