@@ -205,9 +205,10 @@ fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
 ///
 /// Newton's method on a piecewise-linear, non-decreasing function: from a point, the root of
 /// the linear piece holding it is the next point; once a point lies on the piece that holds
-/// the root, the next one *is* the root, exactly. A few passes over the bounded rows usually
-/// suffice, instead of sorting every breakpoint; if a step leaves the bracket or the steps do
-/// not settle, the breakpoints are walked in order.
+/// the root, the next one *is* the root, exactly. A step that would leave the bracket known to
+/// hold the root is replaced by a secant step across the bracket (or its middle), which stays
+/// inside it. A few passes over the bounded rows usually suffice, instead of sorting every
+/// breakpoint; if the steps do not settle, the breakpoints are walked in order.
 fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
     let floors = linearise(rows, 0.0).0;
     if floors > budget {
@@ -220,29 +221,51 @@ fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
         }
     }
     let total_score = rows.slope + rows.bounded.iter().map(|r| r.0).sum::<f64>();
-    let (mut low, mut high) = (0.0f64, f64::INFINITY);
+    // The bracket: the total is below the budget at `low`, above it at `high`; `gap_low` and
+    // `gap_high` are the totals' distances to the budget there, as the secant steps use them.
+    let (mut low, mut gap_low) = (0.0f64, budget - floors);
+    let (mut high, mut gap_high) = (f64::INFINITY, f64::INFINITY);
+    // Which end the last point replaced (Illinois: the same end twice halves the other's gap,
+    // so that secant steps do not stall at one end).
+    let mut last_end = 0;
     let mut x = if total_score > 0.0 { budget / total_score } else { 0.0 };
-    for _ in 0..30 {
+    for _ in 0..60 {
         let (fixed, slope) = linearise_fast(rows, x);
         let total = fixed + slope * x;
         if total == budget {
             return Ok(refine(rows, budget, x));
         }
         if total < budget {
-            low = low.max(x);
+            (low, gap_low) = (x, budget - total);
+            if last_end < 0 {
+                gap_high *= 0.5;
+            }
+            last_end = -1;
         } else {
-            high = high.min(x);
+            (high, gap_high) = (x, total - budget);
+            if last_end > 0 {
+                gap_low *= 0.5;
+            }
+            last_end = 1;
+        }
+        if high.is_finite() && high - low <= 1e-9 * high {
+            // The root is held to rounding (the totals here are plain sums): solve the
+            // equation of its piece exactly.
+            return Ok(refine(rows, budget, low + 0.5 * (high - low)));
         }
         let newton = if slope > 0.0 { (budget - fixed) / slope } else { f64::NAN };
-        if !(newton > low && newton < high) {
-            // A step out of the bracket: walk the breakpoints instead.
+        if newton > low && newton < high {
+            if (newton - x).abs() <= 1e-9 * x.abs() {
+                // On the piece of the root (up to rounding): solve its equation exactly.
+                return Ok(refine(rows, budget, newton));
+            }
+            x = newton;
+        } else if high.is_finite() && high > low {
+            let secant = low + (high - low) * gap_low / (gap_low + gap_high);
+            x = if secant > low && secant < high { secant } else { low + 0.5 * (high - low) };
+        } else {
             return solve_by_breakpoints(rows, budget);
         }
-        if (newton - x).abs() <= 1e-9 * x.abs() {
-            // On the piece of the root (up to rounding): solve its equation exactly.
-            return Ok(refine(rows, budget, newton));
-        }
-        x = newton;
     }
     solve_by_breakpoints(rows, budget)
 }
@@ -358,15 +381,26 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        for case in 0..20 {
+        for case in 0..40 {
             let rows = 2_000;
+            // Half the cases with every row bounded: Newton's steps then often leave the
+            // bracket and secant steps take over.
+            let (new, flag) = if case % 2 == 0 { (0.3, 0.05) } else { (0.0, 0.0) };
             let score: Vec<f64> = (0..rows).map(|_| if next() < 0.2 { 0.0 } else { 1_000.0 * next() }).collect();
-            let previous: Vec<f64> = (0..rows).map(|_| if next() < 0.3 { 0.0 } else { 50_000.0 * next() }).collect();
-            let flagged: Vec<f64> = (0..rows).map(|_| if next() < 0.05 { 1.0 } else { 0.0 }).collect();
+            let previous: Vec<f64> = (0..rows).map(|_| if next() < new { 0.0 } else { 50_000.0 * next() }).collect();
+            let flagged: Vec<f64> = (0..rows).map(|_| if next() < flag { 1.0 } else { 0.0 }).collect();
             // Between the total of the floors and that of the ceilings, give or take the new rows.
             let last_year: f64 = previous.iter().sum();
+            let floors = 0.9 * last_year;
+            let ceilings: f64 =
+                score.iter().zip(&previous).map(|(s, p)| if *s > 0.0 { 1.2 * p } else { 0.9 * p }).sum();
             let input = Distribution {
-                budget: last_year * (0.95 + 0.3 * next()),
+                // Every row bounded: between the floors and the ceilings, or no point value.
+                budget: if new > 0.0 {
+                    last_year * (0.95 + 0.3 * next())
+                } else {
+                    floors + (ceilings - floors) * (0.05 + 0.9 * next())
+                },
                 score: &score,
                 previous: &previous,
                 low: 0.9,
@@ -379,6 +413,35 @@ mod tests {
             assert!((result.point - walked).abs() <= 1e-12 * walked, "case {case}: {} vs {walked}", result.point);
             let total = crate::eval::population::pairwise_sum(&result.amounts);
             assert!((total - input.budget).abs() <= 1e-6, "case {case}: total {total}");
+        }
+    }
+
+    #[test]
+    fn secant_steps_find_the_root_where_newton_steps_overshoot() {
+        // Scores that follow last year's amounts, as a commune's points follow its size: the
+        // breakpoints crowd together and Newton's steps leave the bracket, as in the DSR cible
+        // (the root is then found by secant steps, or to rounding, never by the walk).
+        let mut state: u64 = 11;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..40 {
+            let rows = 5_000;
+            let previous: Vec<f64> = (0..rows).map(|_| 1_000.0 + 100_000.0 * next() * next()).collect();
+            let score: Vec<f64> = previous.iter().map(|p| p / 80.0 * (0.8 + 0.4 * next())).collect();
+            let last_year: f64 = previous.iter().sum();
+            let input = Distribution {
+                budget: last_year * (0.91 + 0.28 * next()),
+                score: &score,
+                previous: &previous,
+                low: 0.9,
+                high: 1.2,
+                unbounded: None,
+            };
+            let walked = solve_by_breakpoints(&classify(&input), input.budget).unwrap();
+            let result = distribute(&input).unwrap();
+            assert!((result.point - walked).abs() <= 1e-12 * walked, "case {case}: {} vs {walked}", result.point);
         }
     }
 
