@@ -3,78 +3,12 @@
 //! `formulas/synthese.yaml`, so a model brings its own summary.
 
 use chrono::NaiveDate;
-use dotations_diagnostics::{Diagnostic, Diagnostics, Location};
 use dotations_engine::eval::population::pairwise_sum;
 use dotations_engine::model::VarId;
 use dotations_engine::{Computed, Model};
 
-/// One row as written in `synthese.yaml`.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowSpec {
-    label: String,
-    amount: String,
-    eligible: Option<String>,
-    envelope: Option<String>,
-}
-
-/// Where the envelope of a row comes from.
-enum Envelope {
-    Parameter(String),
-    Variable(VarId),
-}
-
-/// A row with its names resolved against the model.
-pub struct Row {
-    label: String,
-    amount: VarId,
-    eligible: Option<VarId>,
-    envelope: Option<Envelope>,
-}
-
-/// Reads the summary's definition and checks its names.
-pub fn load(model: &Model, path: &str, text: &str) -> Result<Vec<Row>, Diagnostics> {
-    let specs: Vec<RowSpec> = serde_yaml::from_str(text).map_err(|e| {
-        let location = e.location().map(|l| Location::new(path, l.line(), l.column()));
-        Diagnostics::from(Diagnostic::error(format!("invalid summary table: {e}")).at_opt(location))
-    })?;
-    let mut diagnostics = Diagnostics::new();
-    let mut variable = |name: &str, label: &str| match model.variable_id(name) {
-        Some(id) => Some(id),
-        None => {
-            let error = model.unknown_variable(name).with_note(format!("in the row `{label}` of {path}"));
-            diagnostics.push(error);
-            None
-        }
-    };
-    let mut rows = Vec::new();
-    for spec in specs {
-        let amount = variable(&spec.amount, &spec.label);
-        let eligible = spec.eligible.as_deref().map(|name| variable(name, &spec.label));
-        let envelope = match spec.envelope.as_deref() {
-            None => Some(None),
-            Some(name) if model.parameters.get(name).is_some() => Some(Some(Envelope::Parameter(name.to_string()))),
-            Some(name) => variable(name, &spec.label).map(|id| Some(Envelope::Variable(id))),
-        };
-        if let (Some(amount), Some(envelope)) = (amount, envelope) {
-            rows.push(Row { label: spec.label, amount, eligible: eligible.flatten(), envelope });
-        }
-    }
-    diagnostics.into_result(rows)
-}
-
-/// The variables the summary needs computed.
-pub fn variables(rows: &[Row]) -> Vec<VarId> {
-    let mut needed = Vec::new();
-    for row in rows {
-        needed.push(row.amount);
-        needed.extend(row.eligible);
-        if let Some(Envelope::Variable(id)) = row.envelope {
-            needed.push(id);
-        }
-    }
-    needed
-}
+use dotations_rules::summary::Envelope;
+pub use dotations_rules::summary::{load_summary as load, summary_variables as variables, SummaryRow as Row};
 
 /// The amount variable of each row (the dotations), in the table's order.
 pub fn amounts(rows: &[Row]) -> Vec<VarId> {

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod stamp;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 

@@ -137,7 +137,9 @@ pub enum Threshold {
 }
 
 impl Threshold {
-    fn exceeded_by(self, change: f64, baseline: f64) -> bool {
+    /// Whether a change (an increase, or a decrease counted positive) of a value that was
+    /// `baseline` goes past the threshold.
+    pub fn exceeded_by(self, change: f64, baseline: f64) -> bool {
         match self {
             Threshold::Absolute(t) => change > t,
             Threshold::Relative(t) => change > t * baseline.abs(),

@@ -248,7 +248,7 @@ pub fn page(state: &AppState, year: &Year, code: &str, depth: Option<usize>) -> 
         });
         dotations.push(DotationLine {
             variable: model.variables[dotation.amount].name.clone(),
-            label: dotation.label.clone(),
+            label: dotation.label.trim().to_string(),
             eligible: eligible(dotation, amount, flag),
             amount,
             previous_amount: previous_amount.filter(|a| a.is_finite()),

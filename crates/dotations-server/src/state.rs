@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use dotations_diagnostics::{Diagnostic, Diagnostics, Location};
+use dotations_diagnostics::Diagnostics;
 use dotations_engine::eval::Run;
 use dotations_engine::model::{Model, VarId};
 use dotations_engine::plan::Plan;
@@ -29,29 +29,7 @@ pub struct Options {
 }
 
 /// One dotation as shown to users: a row of the summary table (`formulas/synthese.yaml`).
-#[derive(Debug, Clone)]
-pub struct Dotation {
-    pub label: String,
-    pub amount: VarId,
-    pub eligible: Option<VarId>,
-    pub envelope: Option<Envelope>,
-}
-
-/// Where a dotation's national envelope comes from.
-#[derive(Debug, Clone)]
-pub enum Envelope {
-    Parameter(String),
-    Variable(VarId),
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowSpec {
-    label: String,
-    amount: String,
-    eligible: Option<String>,
-    envelope: Option<String>,
-}
+pub use dotations_rules::summary::{Envelope, SummaryRow as Dotation};
 
 /// The criteria of a commune shown on its page, in this order, when the model has them; those
 /// that are inputs of the data can be changed in a what-if.
@@ -148,7 +126,7 @@ impl AppState {
         let summary = files.summary.clone();
         let model = files.compile()?;
         let dotations = match &summary {
-            Some((path, text)) => dotations(&model, path, text)?,
+            Some((path, text)) => dotations_rules::summary::load_summary(&model, path, text)?,
             None => Vec::new(),
         };
         let criteria = CRITERIA.iter().filter_map(|name| model.variable_id(name)).collect();
@@ -275,35 +253,4 @@ fn text_column(model: &Model, table: &InputTable, header: &str) -> Vec<String> {
         _ => None,
     };
     texts.filter(|t| t.len() == rows).unwrap_or_else(|| vec![String::new(); rows])
-}
-
-/// Reads the summary table's rows and resolves their names.
-fn dotations(model: &Model, path: &str, text: &str) -> Result<Vec<Dotation>, Diagnostics> {
-    let specs: Vec<RowSpec> = serde_yaml::from_str(text).map_err(|e| {
-        let location = e.location().map(|l| Location::new(path, l.line(), l.column()));
-        Diagnostics::from(Diagnostic::error(format!("invalid summary table: {e}")).at_opt(location))
-    })?;
-    let mut diagnostics = Diagnostics::new();
-    let mut variable = |name: &str, label: &str| match model.variable_id(name) {
-        Some(id) => Some(id),
-        None => {
-            diagnostics.push(model.unknown_variable(name).with_note(format!("in the row `{label}` of {path}")));
-            None
-        }
-    };
-    let mut rows = Vec::new();
-    for spec in specs {
-        let label = spec.label.trim().to_string();
-        let amount = variable(&spec.amount, &label);
-        let eligible = spec.eligible.as_deref().and_then(|name| variable(name, &label));
-        let envelope = match spec.envelope.as_deref() {
-            None => None,
-            Some(name) if model.parameters.get(name).is_some() => Some(Envelope::Parameter(name.to_string())),
-            Some(name) => variable(name, &label).map(Envelope::Variable),
-        };
-        if let Some(amount) = amount {
-            rows.push(Dotation { label, amount, eligible, envelope });
-        }
-    }
-    diagnostics.into_result(rows)
 }

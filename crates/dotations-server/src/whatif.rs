@@ -180,7 +180,7 @@ pub fn simulate(state: &AppState, year: &Year, code: &str, change: &Change) -> R
         let flag = |flags: &Option<Arc<[f64]>>, i: usize| flags.as_ref().map(|f| f[i]);
         dotations.push(Line {
             variable: name.clone(),
-            label: dotation.label.clone(),
+            label: dotation.label.trim().to_string(),
             baseline_amount: before[row],
             amount: after[row],
             baseline_eligible: eligible(dotation, before[row], flag(&flags_before, row)),
@@ -201,7 +201,7 @@ pub fn simulate(state: &AppState, year: &Year, code: &str, change: &Change) -> R
         };
         national.push(National {
             variable: name.clone(),
-            label: dotation.label.clone(),
+            label: dotation.label.trim().to_string(),
             baseline_total: pairwise_sum(before),
             total: pairwise_sum(&after),
             baseline_eligible: count(before, &flags_before),

@@ -101,7 +101,9 @@ fn read(model: &Model, args: &Args, year: i32) -> Result<InputTable, Diagnostics
     }
 }
 
-fn threshold(text: &str) -> Result<Threshold, Diagnostics> {
+/// `--threshold`: an amount (`100`) or a percentage of the baseline (`1%`), as `scenario` and
+/// `sweep` count winners and losers.
+pub(super) fn threshold(text: &str) -> Result<Threshold, Diagnostics> {
     let text = text.trim();
     let (number, relative) = match text.strip_suffix('%') {
         Some(number) => (number.trim(), true),

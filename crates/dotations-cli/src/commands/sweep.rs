@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 use dotations_engine::eval::Value;
+use dotations_scenario::Threshold;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -72,7 +73,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let rules = files.digest();
     let summary = files.summary.clone();
     let model = files.compile()?;
-    let threshold = Threshold::parse(&args.threshold)?;
+    let threshold = super::scenario::threshold(&args.threshold)?;
     let parameter = Parameter::resolve(&model, &args.parameter, args.year, "PARAM")?;
     let (from, to) = whatif::range(&args.range, "FROM..TO")?;
     let values = evenly(from, to, args.steps)?;
@@ -217,35 +218,6 @@ fn write_csv(out: impl std::io::Write, names: &[&str], rows: &[(Decimal, Vec<Imp
         writer.write_record(&record)?;
     }
     writer.flush()
-}
-
-/// How much an amount must move to count as a win or a loss (as `dotations scenario` counts).
-#[derive(Debug, Clone, Copy)]
-enum Threshold {
-    Absolute(f64),
-    Relative(f64),
-}
-
-impl Threshold {
-    fn parse(text: &str) -> Result<Threshold, Diagnostics> {
-        let text = text.trim();
-        let (number, relative) = match text.strip_suffix('%') {
-            Some(number) => (number.trim(), true),
-            None => (text, false),
-        };
-        let value: f64 = number.replace('_', "").parse().map_err(|_| {
-            Diagnostic::error(format!("--threshold takes an amount or a percentage, not `{text}`"))
-                .with_help("e.g. --threshold 100 or --threshold 1%")
-        })?;
-        Ok(if relative { Threshold::Relative(value / 100.0) } else { Threshold::Absolute(value) })
-    }
-
-    fn exceeded_by(self, change: f64, baseline: f64) -> bool {
-        match self {
-            Threshold::Absolute(t) => change > t,
-            Threshold::Relative(t) => change > t * baseline.abs(),
-        }
-    }
 }
 
 /// Progress on stderr, every 10 %, for sweeps of 100 variants or more.
