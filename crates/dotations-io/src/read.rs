@@ -140,8 +140,10 @@ fn parse_blocks(
             index += 1;
         };
         // A block is parsed where it lies, from its first line break to its last; the line
-        // that straddles two blocks is put together apart (the only bytes copied).
+        // that straddles two blocks is put together apart (the only bytes copied). From the
+        // first quote on, a line break may be inside a quoted cell: the rest is kept whole.
         let mut straddling: Vec<u8> = std::mem::take(&mut pending);
+        let mut quoted = memchr::memchr(b'"', &straddling).is_some();
         for block in blocks.by_ref() {
             let block = match block {
                 Ok(block) => block,
@@ -150,6 +152,11 @@ fn parse_blocks(
                     break;
                 }
             };
+            quoted = quoted || memchr::memchr(b'"', &block).is_some();
+            if quoted {
+                straddling.extend_from_slice(&block);
+                continue;
+            }
             let (Some(first), Some(last)) = (memchr::memchr(b'\n', &block), memchr::memrchr(b'\n', &block)) else {
                 straddling.extend_from_slice(&block);
                 continue;
