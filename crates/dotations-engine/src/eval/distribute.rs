@@ -71,11 +71,9 @@ struct Rows {
 }
 
 pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
-    validate(input)?;
-    let rows = classify(input);
+    let point = point_value(input)?;
     let (low, high) = (input.low, input.high);
     let flagged = |row: usize| input.unbounded.is_some_and(|u| u[row] != 0.0);
-    let point = solve(&rows, input.budget)?;
     // One formula for every row: clamp(score·x, floor, ceiling) is also right for a bounded row
     // without score, or with floor > ceiling (numpy's clip then gives the ceiling).
     let amounts = (0..input.score.len())
@@ -89,6 +87,12 @@ pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeErr
         })
         .collect();
     Ok(Distributed { point, amounts })
+}
+
+/// The point value of a distribution, without the amounts (the rules compute those from it).
+pub fn point_value(input: &Distribution<'_>) -> Result<f64, DistributeError> {
+    validate(input)?;
+    solve(&classify(input), input.budget)
 }
 
 /// The rows as the solver needs them: sums for the unbounded and constant ones, each bounded

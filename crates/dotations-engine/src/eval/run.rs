@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 
-use super::distribute::{distribute, Distribution};
+use super::distribute::{distribute, point_value, Distribution};
 use super::kernels::{Env, SlotId};
 use super::population::{counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group};
 use super::value::Value;
@@ -451,18 +451,18 @@ fn population(
                 high: scalar(slots, *high),
                 unbounded: unbounded.as_deref(),
             };
-            let result = distribute(&input).map_err(|error| {
+            let located = |error: super::distribute::DistributeError| {
                 let mut message = error.to_string();
                 if let super::distribute::DistributeError::InvalidValue { row, .. } = error {
                     let id = &dataset.ids(model.person_entity())[row];
                     message = format!("{message} ({id})");
                 }
                 Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin))
-            })?;
+            };
             if *point {
-                Value::Scalar(result.point)
+                Value::Scalar(point_value(&input).map_err(located)?)
             } else {
-                Value::Column(result.amounts.into())
+                Value::Column(distribute(&input).map_err(located)?.amounts.into())
             }
         }
     })
