@@ -377,18 +377,22 @@ mod tests {
         assert_eq!(result.point, 21.0);
     }
 
+    /// Deterministic pseudo-random numbers in [0, 1) (a linear congruential generator).
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     #[test]
     fn newton_steps_find_the_root_of_the_breakpoint_walk() {
         // Deterministic pseudo-random rows: a mix of new, bounded and flagged communes.
-        let mut state: u64 = 7;
-        let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(7);
         for case in 0..40 {
             let rows = 2_000;
-            // Half the cases with every row bounded: Newton's steps then often leave the
-            // bracket and secant steps take over.
+            // Half the cases with every row bounded: no row only adds to the slope.
             let (new, flag) = if case % 2 == 0 { (0.3, 0.05) } else { (0.0, 0.0) };
             let score: Vec<f64> = (0..rows).map(|_| if next() < 0.2 { 0.0 } else { 1_000.0 * next() }).collect();
             let previous: Vec<f64> = (0..rows).map(|_| if next() < new { 0.0 } else { 50_000.0 * next() }).collect();
@@ -425,11 +429,7 @@ mod tests {
         // Scores that follow last year's amounts, as a commune's points follow its size: the
         // breakpoints crowd together and Newton's steps leave the bracket, as in the DSR cible
         // (the root is then found by secant steps, or to rounding, never by the walk).
-        let mut state: u64 = 11;
-        let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = uniform(11);
         for case in 0..40 {
             let rows = 5_000;
             let previous: Vec<f64> = (0..rows).map(|_| 1_000.0 + 100_000.0 * next() * next()).collect();
