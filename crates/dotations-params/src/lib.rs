@@ -74,6 +74,7 @@
 
 mod json;
 mod load;
+pub mod located;
 mod metadata;
 mod model;
 mod reform;

@@ -111,28 +111,12 @@ pub(crate) struct Locator<'a> {
 impl Locator<'_> {
     /// The location of a scalar, underlining its text (plus quotes when it was quoted).
     pub fn scalar(&self, scalar: &MarkedScalarNode) -> Location {
-        let quotes = if scalar.may_coerce() { 0 } else { 2 };
-        self.at(scalar.span().start(), scalar.as_str().chars().count() + quotes)
+        crate::located::scalar_location(self.source, scalar)
     }
 
-    /// The location where a node starts: a mapping's is its first key (the loader marks a block
-    /// mapping where its first value starts).
+    /// The location where a node starts: a mapping's is its first key.
     pub fn node(&self, node: &Node) -> Location {
-        match node {
-            Node::Scalar(scalar) => self.scalar(scalar),
-            Node::Mapping(mapping) => match mapping.keys().next() {
-                Some(key) => self.scalar(key),
-                None => self.at(mapping.span().start(), 1),
-            },
-            Node::Sequence(sequence) => self.at(sequence.span().start(), 1),
-        }
-    }
-
-    fn at(&self, marker: Option<&marked_yaml::Marker>, length: usize) -> Location {
-        match marker {
-            Some(marker) => self.source.location_at_line(marker.line(), marker.column(), length),
-            None => self.source.location_at_line(1, 1, 0),
-        }
+        crate::located::node_location(self.source, node, |scalar| self.scalar(scalar))
     }
 
     /// One error for each key of `mapping` that is not in `allowed`, with a did-you-mean.

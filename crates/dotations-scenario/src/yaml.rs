@@ -5,7 +5,8 @@
 //! numbers become `Decimal`s from their source text (`1_000_000`, `0.85`), never through a float.
 
 use chrono::NaiveDate;
-use dotations_diagnostics::{did_you_mean, Diagnostic, Location, SourceText};
+use dotations_diagnostics::{Diagnostic, Location, SourceText};
+use dotations_params::located;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use rust_decimal::Decimal;
@@ -72,21 +73,11 @@ impl Locator<'_> {
 
     /// The location where a node starts (a mapping's first key; a list's first dash).
     pub fn node(&self, node: &Node) -> Location {
-        match node {
-            Node::Scalar(scalar) => self.scalar(scalar),
-            Node::Mapping(mapping) => match mapping.keys().next() {
-                Some(key) => self.scalar(key),
-                None => self.at(mapping.span().start(), 1),
-            },
-            Node::Sequence(sequence) => self.at(sequence.span().start(), 1),
-        }
+        located::node_location(self.source, node, |scalar| self.scalar(scalar))
     }
 
     fn at(&self, marker: Option<&marked_yaml::Marker>, length: usize) -> Location {
-        match marker {
-            Some(marker) => self.source.location_at_line(marker.line(), marker.column(), length),
-            None => self.source.location_at_line(1, 1, 0),
-        }
+        located::location_at(self.source, marker, length)
     }
 
     /// The line a scalar starts on, split at the scalar's first character.
@@ -110,16 +101,7 @@ impl Locator<'_> {
 
     /// One error for each key of `mapping` not in `allowed`, with a did-you-mean.
     pub fn unknown_keys(&self, mapping: &MarkedMappingNode, allowed: &[&str], what: &str) -> Vec<Diagnostic> {
-        mapping
-            .keys()
-            .filter(|key| !allowed.contains(&key.as_str()))
-            .map(|key| {
-                Diagnostic::error(format!("unknown key `{}` in {what}", key.as_str()))
-                    .at(self.scalar(key))
-                    .with_help_opt(did_you_mean(key.as_str(), allowed.iter().copied()))
-                    .with_note(format!("the keys of {what} are: {}", allowed.join(", ")))
-            })
-            .collect()
+        located::unknown_key_errors(mapping, allowed, what, |key| self.scalar(key))
     }
 
     /// The key scalar of `key` in `mapping` (to point at it).

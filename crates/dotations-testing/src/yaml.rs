@@ -1,7 +1,8 @@
 //! Located YAML: a test file parsed into `marked-yaml` nodes, scalars typed the way OpenFisca's
 //! loader (PyYAML, YAML 1.1) types them, and every error pointing at file, line and column.
 
-use dotations_diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location, SourceText};
+use dotations_diagnostics::{Diagnostic, Diagnostics, Location, SourceText};
+use dotations_params::located;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
@@ -61,33 +62,20 @@ pub(crate) struct Locator<'a> {
 impl<'a> Locator<'a> {
     /// The location of a scalar, underlining its text (and its quotes when it was quoted).
     pub fn scalar(&self, scalar: &MarkedScalarNode) -> Location {
-        let quotes = if scalar.may_coerce() { 0 } else { 2 };
-        self.at(scalar.span().start(), scalar.as_str().chars().count() + quotes)
+        located::scalar_location(self.source, scalar)
     }
 
-    /// Where a node starts: a mapping's first key (the loader marks a block mapping where its
-    /// first value starts), a list's opening.
+    /// Where a node starts: a mapping's first key, a list's opening (a block list's first item).
     pub fn node(&self, node: &Node) -> Location {
         match node {
-            Node::Scalar(scalar) => self.scalar(scalar),
-            Node::Mapping(mapping) => match mapping.keys().next() {
-                Some(key) => self.scalar(key),
-                None => self.at(mapping.span().start(), 1),
-            },
+            // A block list is marked at its first item; a flow list at its `[`.
             Node::Sequence(sequence) => match sequence.first() {
-                // A block list is marked at its first item; a flow list at its `[`.
                 Some(first) if sequence.span().start().map(|m| m.line()) != first.span().start().map(|m| m.line()) => {
                     self.node(first)
                 }
-                _ => self.at(sequence.span().start(), 1),
+                _ => located::location_at(self.source, sequence.span().start(), 1),
             },
-        }
-    }
-
-    fn at(&self, marker: Option<&marked_yaml::Marker>, length: usize) -> Location {
-        match marker {
-            Some(marker) => self.source.location_at_line(marker.line(), marker.column(), length),
-            None => self.source.location_at_line(1, 1, 0),
+            _ => located::node_location(self.source, node, |scalar| self.scalar(scalar)),
         }
     }
 
@@ -114,16 +102,7 @@ impl<'a> Locator<'a> {
 
     /// An error for each key of `mapping` that is not in `allowed`, with a did-you-mean.
     pub fn unknown_keys(&self, mapping: &MarkedMappingNode, allowed: &[&str], what: &str) -> Vec<Diagnostic> {
-        mapping
-            .keys()
-            .filter(|key| !allowed.contains(&key.as_str()))
-            .map(|key| {
-                Diagnostic::error(format!("unknown key `{}` in {what}", key.as_str()))
-                    .at(self.scalar(key))
-                    .with_help_opt(did_you_mean(key.as_str(), allowed.iter().copied()))
-                    .with_note(format!("the keys of {what} are: {}", allowed.join(", ")))
-            })
-            .collect()
+        located::unknown_key_errors(mapping, allowed, what, |key| self.scalar(key))
     }
 }
 
