@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// A fresh directory holding copies of the fixture files and of the mapping files (`dgcl/`).
 fn workdir(name: &str) -> PathBuf {

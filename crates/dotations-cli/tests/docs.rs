@@ -1,12 +1,10 @@
 //! `dotations docs`: the site is written where asked, from a rule directory or the embedded rules,
 //! and a directory holding other files is never overwritten.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 fn docs(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dotations")).arg("docs").args(args).output().expect("run dotations")

@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{copy_dir, repo};
 
 /// A copy of the test model in a fresh directory, with `edit` applied to one of its files.
 fn broken_model(name: &str, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
@@ -17,19 +16,6 @@ fn broken_model(name: &str, file: &str, edit: impl Fn(String) -> String) -> Path
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, edit(text)).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Runs the binary; returns its stderr with the temporary directory replaced by `<rules>`.

@@ -2,12 +2,10 @@
 //! synthetic France — one eligible, one receiving the exit guarantee — and the errors of the
 //! command (unknown commune, unknown variable, a variable not computed that year).
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// Runs `dotations explain ARGS` from the repository root (so that paths in messages are
 /// relative and the same on every machine).

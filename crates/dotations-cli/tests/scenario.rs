@@ -1,12 +1,10 @@
 //! `dotations scenario`: the test model's scenario end to end, the exit code of a failed
 //! expectation, and the repository's scenarios on the embedded synthetic France.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// Runs `dotations scenario` from the repository's root (so that paths in messages are short).
 fn scenario(args: &[&str]) -> Output {

@@ -1,11 +1,9 @@
 //! `dotations test`: the report on stdout, its last line, and the exit code.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// Runs `dotations test ARGS` from the repository's root.
 fn dotations_test(args: &[&str]) -> Output {

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// Runs `dotations compute` on the test model and returns the commune table and national values.
 fn compute(year: i32) -> (Vec<HashMap<String, String>>, HashMap<String, String>) {

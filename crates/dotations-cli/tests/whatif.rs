@@ -2,14 +2,13 @@
 //! the same changes (through scenarios, which compile a reformed model); a solve on the test
 //! model of `tests/model` finds the value worked out by hand; mistakes are located.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use dotations_engine::eval::population::pairwise_sum;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::repo;
 
 /// Runs `dotations ARGS` from the repository root (paths in messages are then relative).
 fn dotations(args: &[&str]) -> Output {
