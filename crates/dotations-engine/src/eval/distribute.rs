@@ -60,14 +60,22 @@ pub enum DistributeError {
 }
 
 /// The rows as the solver needs them: the unbounded rows only add to the slope and the constant
-/// ones to the total, so only the bounded rows are kept one by one.
+/// ones to the total, so only the bounded rows are kept one by one — column by column, so that
+/// the solver's passes over them vectorise.
+#[derive(Debug)]
 struct Rows {
     /// Σ scores of the rows that are `score·x` whatever x.
     slope: f64,
     /// Σ amounts of the rows whose amount does not depend on x.
     constant: f64,
-    /// (score, floor, ceiling) of each bounded row with a positive score.
-    bounded: Vec<(f64, f64, f64)>,
+    /// The total at x = 0 (every bounded row at its floor, or its ceiling if that is below 0).
+    floors: f64,
+    /// Σ scores of every row that has one: `budget / total_score` is the first guess.
+    total_score: f64,
+    /// Score, floor and ceiling of each bounded row with a positive score.
+    scores: Vec<f64>,
+    floors_each: Vec<f64>,
+    ceilings: Vec<f64>,
 }
 
 pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
@@ -91,38 +99,142 @@ pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeErr
 
 /// The point value of a distribution, without the amounts (the rules compute those from it).
 pub fn point_value(input: &Distribution<'_>) -> Result<f64, DistributeError> {
-    validate(input)?;
-    solve(&classify(input), input.budget)
+    Classified::new(input)?.point(input.budget)
+}
+
+/// A distribution's rows, checked and classified: all that does not depend on the budget. A
+/// what-if that changes only the budget finds the new point value from it, without reading
+/// the rows again.
+///
+/// ```
+/// use dotations_engine::eval::distribute::{point_value, Classified, Distribution};
+/// let input = Distribution {
+///     budget: 40.0, score: &[1.0, 3.0], previous: &[10.0, 0.0],
+///     low: 0.9, high: 1.2, unbounded: None,
+/// };
+/// let classified = Classified::new(&input).unwrap();
+/// assert_eq!(classified.point(40.0), point_value(&input));
+/// // 42: the first commune is still within its bounds, 1·10.5 + 3·10.5 = 42.
+/// assert_eq!(classified.point(42.0), Ok(10.5));
+/// ```
+#[derive(Debug)]
+pub struct Classified {
+    rows: Rows,
+}
+
+impl Classified {
+    /// Checks the rows (finite values, scores ≥ 0 where bounded) and classifies them.
+    pub fn new(input: &Distribution<'_>) -> Result<Classified, DistributeError> {
+        validate_rows(input)?;
+        Ok(Classified { rows: classify(input) })
+    }
+
+    /// The point value that distributes `budget` over the rows.
+    pub fn point(&self, budget: f64) -> Result<f64, DistributeError> {
+        if !budget.is_finite() {
+            return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: budget });
+        }
+        solve(&self.rows, budget)
+    }
 }
 
 /// The rows as the solver needs them: sums for the unbounded and constant ones, each bounded
-/// row kept.
+/// row kept. One pass without branches: sums in [`LANES`] lanes, and every row written at the
+/// next free place of the bounded rows' columns, which only a bounded row then takes.
 fn classify(input: &Distribution<'_>) -> Rows {
-    let (low, high) = (input.low, input.high);
-    let (mut slope, mut constant) = (Sum::default(), Sum::default());
-    let mut bounded = Vec::with_capacity(input.score.len());
-    for (row, (&score, &previous)) in input.score.iter().zip(input.previous).enumerate() {
-        if previous == 0.0 || input.unbounded.is_some_and(|u| u[row] != 0.0) {
-            slope.add(score);
-            continue;
-        }
-        let (floor, ceiling) = (low * previous, high * previous);
-        if score == 0.0 || floor > ceiling {
-            // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
-            constant.add(0f64.max(floor).min(ceiling));
-        } else {
-            bounded.push((score, floor, ceiling));
-        }
+    let rows = input.score.len();
+    let (mut slope, mut constant, mut at_zero) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    let (mut scores, mut floors_each, mut ceilings) = (spare_column(rows), spare_column(rows), spare_column(rows));
+    let mut kept = 0;
+    for row in 0..rows {
+        let flag = input.unbounded.map_or(0.0, |flags| flags[row]);
+        let kind = RowKind::of(input.score[row], input.previous[row], flag, input.low, input.high);
+        let lane = row % LANES;
+        slope[lane] += kind.unbounded * kind.score;
+        // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
+        constant[lane] += kind.constant * 0f64.max(kind.floor).min(kind.ceiling);
+        // At x = 0 a bounded row is clamped as `linearise` clamps it.
+        at_zero[lane] += kind.bounded * piece(kind.score, kind.floor, kind.ceiling, 0.0).0;
+        (scores[kept], floors_each[kept], ceilings[kept]) = (kind.score, kind.floor, kind.ceiling);
+        kept += kind.bounded as usize;
     }
-    Rows { slope: slope.value(), constant: constant.value(), bounded }
+    for column in [&mut scores, &mut floors_each, &mut ceilings] {
+        column.truncate(kept);
+    }
+    let lanes = |sums: [f64; LANES]| {
+        let mut total = Sum::default();
+        sums.into_iter().for_each(|s| total.add(s));
+        total.value()
+    };
+    let (slope, constant) = (lanes(slope), lanes(constant));
+    let mut floors = Sum::default();
+    floors.add(lanes(at_zero));
+    floors.add(constant);
+    Rows {
+        slope,
+        constant,
+        floors: floors.value(),
+        total_score: slope + scores.iter().sum::<f64>(),
+        scores,
+        floors_each,
+        ceilings,
+    }
+}
+
+thread_local! {
+    /// Columns of [`Rows`] given back when they are dropped, for the next solve on the same
+    /// thread: fresh columns would cost the page faults of fresh memory at every solve (a
+    /// what-if solves again and again).
+    static SPARE_COLUMNS: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A column of `rows` zeros (and one more), reused if one is spare.
+fn spare_column(rows: usize) -> Vec<f64> {
+    let mut column = SPARE_COLUMNS.with_borrow_mut(Vec::pop).unwrap_or_default();
+    column.clear();
+    column.resize(rows + 1, 0.0);
+    column
+}
+
+impl Drop for Rows {
+    fn drop(&mut self) {
+        SPARE_COLUMNS.with_borrow_mut(|spare| {
+            for column in [&mut self.scores, &mut self.floors_each, &mut self.ceilings] {
+                // The columns of one solve are kept: enough for the next.
+                if spare.len() < 3 {
+                    spare.push(std::mem::take(column));
+                }
+            }
+        });
+    }
+}
+
+/// One row of a distribution: its score and bounds, and which kind of row it is, as 0/1 factors
+/// (exactly one is 1): unbounded (`score·x`), constant (no score, or bounds that cross), or
+/// bounded.
+#[derive(Clone, Copy)]
+struct RowKind {
+    score: f64,
+    floor: f64,
+    ceiling: f64,
+    unbounded: f64,
+    constant: f64,
+    bounded: f64,
+}
+
+impl RowKind {
+    #[inline(always)]
+    fn of(score: f64, previous: f64, flag: f64, low: f64, high: f64) -> RowKind {
+        let (floor, ceiling) = (low * previous, high * previous);
+        let unbounded = f64::from(u8::from((previous == 0.0) | (flag != 0.0)));
+        let constant = (1.0 - unbounded) * f64::from(u8::from((score == 0.0) | (floor > ceiling)));
+        RowKind { score, floor, ceiling, unbounded, constant, bounded: 1.0 - unbounded - constant }
+    }
 }
 
 /// Scores and previous amounts must be finite, and scores of bounded rows ≥ 0: checked in one
 /// pass; the failing row is looked for only when there is one.
-fn validate(input: &Distribution<'_>) -> Result<(), DistributeError> {
-    if !input.budget.is_finite() {
-        return Err(DistributeError::InvalidValue { row: 0, what: "a budget of", value: input.budget });
-    }
+fn validate_rows(input: &Distribution<'_>) -> Result<(), DistributeError> {
     let all_finite = |values: &[f64]| values.iter().fold(true, |ok, v| ok & v.is_finite());
     let scores_ok = all_finite(input.score) && input.score.iter().fold(true, |ok, v| ok & (*v >= 0.0));
     if scores_ok && all_finite(input.previous) {
@@ -171,38 +283,104 @@ impl Sum {
     }
 }
 
-/// The total of the rows fixed at a bound or constant, and the slope of the total (the scores
-/// of the rows that are linear) at `x`: the linear piece of `Σ b_i` that holds `x`.
-fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
-    let (mut fixed, mut slope) = (Sum::default(), Sum::default());
-    fixed.add(rows.constant);
-    slope.add(rows.slope);
-    for &(score, floor, ceiling) in &rows.bounded {
-        let value = score * x;
-        if value <= floor {
-            fixed.add(floor);
-        } else if value >= ceiling {
-            fixed.add(ceiling);
-        } else {
-            slope.add(score);
-        }
-    }
-    (fixed.value(), slope.value())
+/// Independent partial sums kept side by side: a loop over rows adds to lane `row % LANES`, so
+/// that the additions do not wait on each other and the loop vectorises.
+const LANES: usize = 8;
+
+/// Where the row's value `score·x` lies: at its floor, at its ceiling or in between (a row
+/// whose floor equals its ceiling counts at its floor, as `clamp` puts it). Returns what the
+/// row adds to the fixed total and to the slope. Written with 0/1 factors instead of branches
+/// so that a loop over rows vectorises (bounds are finite: `0·bound` is 0).
+#[inline(always)]
+fn piece(score: f64, floor: f64, ceiling: f64, x: f64) -> (f64, f64) {
+    let value = score * x;
+    let below = f64::from(u8::from(value <= floor));
+    let above = (1.0 - below) * f64::from(u8::from(value >= ceiling));
+    (below * floor + above * ceiling, (1.0 - below - above) * score)
 }
 
-/// As [`linearise`], in plain sums (no compensation, no branches: the loop vectorises): what
-/// Newton's steps need to find the piece; the piece's equation is then solved with
-/// [`linearise`]'s compensated sums.
-fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
-    let (mut fixed, mut slope) = (rows.constant, rows.slope);
-    for &(score, floor, ceiling) in &rows.bounded {
-        let value = score * x;
-        let below = value <= floor;
-        let above = value >= ceiling;
-        fixed += if below { floor } else { 0.0 } + if above { ceiling } else { 0.0 };
-        slope += if below | above { 0.0 } else { score };
+/// The total of the rows fixed at a bound or constant, and the slope of the total (the scores
+/// of the rows that are linear) at `x`: the linear piece of `Σ b_i` that holds `x`. Compensated
+/// sums (Knuth's two-sum in each lane, the lanes then added with Neumaier's), so that the
+/// piece's equation is solved to the last bits whatever the number of rows.
+fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
+    let (mut fixed, mut slope) = (TwoSums::default(), TwoSums::default());
+    let whole = rows.scores.len() / LANES * LANES;
+    for start in (0..whole).step_by(LANES) {
+        let (s, f, c) = (
+            &rows.scores[start..start + LANES],
+            &rows.floors_each[start..start + LANES],
+            &rows.ceilings[start..start + LANES],
+        );
+        for lane in 0..LANES {
+            let (bound, score) = piece(s[lane], f[lane], c[lane], x);
+            fixed.add(lane, bound);
+            slope.add(lane, score);
+        }
     }
-    (fixed, slope)
+    let (mut fixed_total, mut slope_total) = (fixed.total(), slope.total());
+    fixed_total.add(rows.constant);
+    slope_total.add(rows.slope);
+    for row in whole..rows.scores.len() {
+        let (bound, score) = piece(rows.scores[row], rows.floors_each[row], rows.ceilings[row], x);
+        fixed_total.add(bound);
+        slope_total.add(score);
+    }
+    (fixed_total.value(), slope_total.value())
+}
+
+/// As [`linearise`], in plain sums (no compensation): what Newton's steps need to find the
+/// piece; the piece's equation is then solved with [`linearise`]'s compensated sums.
+fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
+    let (mut fixed, mut slope) = ([0.0; LANES], [0.0; LANES]);
+    let scores = rows.scores.chunks_exact(LANES);
+    let floors = rows.floors_each.chunks_exact(LANES);
+    let ceilings = rows.ceilings.chunks_exact(LANES);
+    let (mut fixed_rest, mut slope_rest) = (rows.constant, rows.slope);
+    let whole = scores.len() * LANES;
+    for ((s, f), c) in scores.zip(floors).zip(ceilings) {
+        for lane in 0..LANES {
+            let (bound, score) = piece(s[lane], f[lane], c[lane], x);
+            fixed[lane] += bound;
+            slope[lane] += score;
+        }
+    }
+    for row in whole..rows.scores.len() {
+        let (bound, score) = piece(rows.scores[row], rows.floors_each[row], rows.ceilings[row], x);
+        fixed_rest += bound;
+        slope_rest += score;
+    }
+    (fixed_rest + fixed.iter().sum::<f64>(), slope_rest + slope.iter().sum::<f64>())
+}
+
+/// [`LANES`] sums, each with the rounding error of its additions (Knuth's two-sum: exact, and
+/// without branches, so that the lanes are added in one vector instruction).
+#[derive(Default)]
+struct TwoSums {
+    sum: [f64; LANES],
+    error: [f64; LANES],
+}
+
+impl TwoSums {
+    #[inline(always)]
+    fn add(&mut self, lane: usize, value: f64) {
+        let sum = self.sum[lane] + value;
+        let back = sum - self.sum[lane];
+        self.error[lane] += (self.sum[lane] - (sum - back)) + (value - back);
+        self.sum[lane] = sum;
+    }
+
+    /// The lanes added together, with their errors.
+    fn total(&self) -> Sum {
+        let mut total = Sum::default();
+        for lane in 0..LANES {
+            total.add(self.sum[lane]);
+        }
+        for lane in 0..LANES {
+            total.add(self.error[lane]);
+        }
+        total
+    }
 }
 
 /// The point value where the total reaches the budget.
@@ -214,7 +392,7 @@ fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
 /// inside it. A few passes over the bounded rows usually suffice, instead of sorting every
 /// breakpoint; if the steps do not settle, the breakpoints are walked in order.
 fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
-    let floors = linearise(rows, 0.0).0;
+    let floors = rows.floors;
     if floors > budget {
         return Err(DistributeError::BelowFloors { budget, floor: floors });
     }
@@ -224,7 +402,7 @@ fn solve(rows: &Rows, budget: f64) -> Result<f64, DistributeError> {
             return Err(DistributeError::AboveCeilings { budget, ceiling: ceilings });
         }
     }
-    let total_score = rows.slope + rows.bounded.iter().map(|r| r.0).sum::<f64>();
+    let total_score = rows.total_score;
     // The bracket: the total is below the budget at `low`, above it at `high`; `gap_low` and
     // `gap_high` are the totals' distances to the budget there, as the secant steps use them.
     let (mut low, mut gap_low) = (0.0f64, budget - floors);
@@ -281,8 +459,8 @@ fn solve_by_breakpoints(rows: &Rows, budget: f64) -> Result<f64, DistributeError
     // in increasing order, tracking the total and its slope.
     let mut total = rows.constant;
     let mut slope = rows.slope;
-    let mut events: Vec<(f64, f64)> = Vec::with_capacity(2 * rows.bounded.len());
-    for &(score, floor, ceiling) in &rows.bounded {
+    let mut events: Vec<(f64, f64)> = Vec::with_capacity(2 * rows.scores.len());
+    for ((&score, &floor), &ceiling) in rows.scores.iter().zip(&rows.floors_each).zip(&rows.ceilings) {
         let (start, end) = (floor / score, ceiling / score);
         if start > 0.0 {
             total += floor;

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 
-use super::distribute::{distribute, point_value, Distribution};
+use super::distribute::{distribute, Classified, DistributeError, Distribution};
 use super::kernels::{Env, SlotId};
 use super::population::{counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group};
 use super::value::Value;
@@ -19,6 +19,9 @@ use crate::plan::{Plan, PopulationStep, Step};
 #[derive(Debug, Clone)]
 pub struct Run {
     pub slots: Vec<Option<Value>>,
+    /// For a run that what-ifs start from: the rows of each distribution of a point value,
+    /// classified, by step index (a what-if that changes only a budget solves again from them).
+    classified: Vec<(usize, Arc<Classified>)>,
 }
 
 impl Run {
@@ -31,15 +34,28 @@ impl Plan {
     /// Computes every step of the plan on `dataset`: level by level, the steps of a level in
     /// parallel; intermediate columns are given back after their last reader and reused.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
-        let mut run = Run { slots: vec![None; self.slot_count] };
+        let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
         self.run_levels(model, dataset, &mut run, true)?;
         Ok(run)
     }
 
     /// Computes every step and keeps every intermediate value: the base of what-if runs.
     pub fn run_keeping_all(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
-        let mut run = Run { slots: vec![None; self.slot_count] };
+        let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
         self.run_levels(model, dataset, &mut run, false)?;
+        run.classified = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(index, step)| match step {
+                Step::Population { op: op @ PopulationStep::Distribute { point: true, .. }, .. } => {
+                    let rows = dataset.size(model.person_entity());
+                    let classified = with_distribution(op, &run.slots, rows, |input| Classified::new(&input)).ok()?;
+                    Some((index, Arc::new(classified)))
+                }
+                _ => None,
+            })
+            .collect();
         Ok(run)
     }
 
@@ -63,10 +79,10 @@ impl Plan {
     }
 
     fn recompute(&self, model: &Model, dataset: &Dataset, base: &Plan, previous: &Run) -> Result<Run, Diagnostics> {
-        let mut run = Run { slots: vec![None; self.slot_count] };
+        let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
         let mut changed = vec![false; self.slot_count];
         for level in &self.schedule.levels {
-            let mut recompute = Vec::new();
+            let (mut recompute, mut results) = (Vec::new(), Vec::new());
             for &index in level {
                 let step = &self.steps[index];
                 // Inputs are always read again (a what-if may change a commune's criteria).
@@ -76,11 +92,20 @@ impl Plan {
                     && previous.slots[step.slot()].is_some();
                 if same {
                     run.slots[step.slot()] = previous.slots[step.slot()].clone();
+                } else if let Some(classified) = reusable_rows(step, &base.steps[index], &changed, previous, index) {
+                    // Only the budget changed: solved again from the rows classified before.
+                    let Step::Population { op: PopulationStep::Distribute { budget, .. }, origin, .. } = step else {
+                        unreachable!("only distributions keep their rows")
+                    };
+                    let point = classified.point(scalar(&run.slots, *budget));
+                    let value = point.map(Value::Scalar).map_err(|e| distribute_error(e, *origin, model, dataset));
+                    results.push((index, value));
+                    run.classified.push((index, classified.clone()));
                 } else {
                     recompute.push(index);
                 }
             }
-            let results = self.execute_level(&recompute, model, dataset, &run.slots);
+            results.extend(self.execute_level(&recompute, model, dataset, &run.slots));
             for (index, value) in results {
                 let slot = self.steps[index].slot();
                 let value = value.map_err(Diagnostics::from)?;
@@ -441,31 +466,66 @@ fn population(
             Value::Column(value.iter().map(|v| v / total).collect())
         }
         PopulationStep::First { value } => Value::Scalar(scalar(slots, *value)),
-        PopulationStep::Distribute { budget, score, previous, low, high, unbounded, point } => {
-            let (score, previous, unbounded) = (col(*score), col(*previous), unbounded.map(col));
-            let input = Distribution {
-                budget: scalar(slots, *budget),
-                score: &score,
-                previous: &previous,
-                low: scalar(slots, *low),
-                high: scalar(slots, *high),
-                unbounded: unbounded.as_deref(),
-            };
-            let located = |error: super::distribute::DistributeError| {
-                let mut message = error.to_string();
-                if let super::distribute::DistributeError::InvalidValue { row, .. } = error {
-                    let id = &dataset.ids(model.person_entity())[row];
-                    message = format!("{message} ({id})");
-                }
-                Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin))
-            };
-            if *point {
-                Value::Scalar(point_value(&input).map_err(located)?)
-            } else {
-                Value::Column(distribute(&input).map_err(located)?.amounts.into())
-            }
+        PopulationStep::Distribute { point, .. } => {
+            let located = |error| distribute_error(error, origin, model, dataset);
+            with_distribution(op, slots, rows, |input| {
+                Ok(if *point {
+                    Value::Scalar(Classified::new(&input)?.point(input.budget)?)
+                } else {
+                    Value::Column(distribute(&input)?.amounts.into())
+                })
+            })
+            .map_err(located)?
         }
     })
+}
+
+/// Calls `f` with the distribution a [`PopulationStep::Distribute`] reads from the slots.
+fn with_distribution<R>(
+    op: &PopulationStep,
+    slots: &[Option<Value>],
+    rows: usize,
+    f: impl FnOnce(Distribution<'_>) -> Result<R, DistributeError>,
+) -> Result<R, DistributeError> {
+    let PopulationStep::Distribute { budget, score, previous, low, high, unbounded, .. } = op else {
+        unreachable!("a distribution step")
+    };
+    let col = |slot: SlotId| column(slots, slot, rows);
+    let (score, previous, unbounded) = (col(*score), col(*previous), unbounded.map(col));
+    f(Distribution {
+        budget: scalar(slots, *budget),
+        score: &score,
+        previous: &previous,
+        low: scalar(slots, *low),
+        high: scalar(slots, *high),
+        unbounded: unbounded.as_deref(),
+    })
+}
+
+/// A distribution's error, located at its formula and naming the commune of a bad row.
+fn distribute_error(error: DistributeError, origin: Origin, model: &Model, dataset: &Dataset) -> Diagnostic {
+    let mut message = error.to_string();
+    if let DistributeError::InvalidValue { row, .. } = error {
+        if let Some(id) = dataset.ids(model.person_entity()).get(row) {
+            message = format!("{message} ({id})");
+        }
+    }
+    Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin))
+}
+
+/// The classified rows of a distribution of `previous` that `step` can solve again from: the
+/// same distribution, whose rows and bounds did not change (its budget may have).
+fn reusable_rows(step: &Step, base: &Step, changed: &[bool], previous: &Run, index: usize) -> Option<Arc<Classified>> {
+    let Step::Population {
+        op: PopulationStep::Distribute { budget: _, score, previous: last, low, high, unbounded, point: true },
+        ..
+    } = step
+    else {
+        return None;
+    };
+    let unchanged =
+        step == base && [*score, *last, *low, *high].into_iter().chain(*unbounded).all(|slot| !changed[slot]);
+    unchanged.then(|| previous.classified.iter().find(|(i, _)| *i == index).map(|(_, c)| c.clone())).flatten()
 }
 
 /// Applies a per-group computation according to the grouping, and shapes the result: one value
