@@ -545,8 +545,12 @@ fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
 
 fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'static str> {
     if let CellKind::Number = kind {
-        // Straight from the bytes: numbers are most of the table.
-        return fast_float2::parse(cell.trim_ascii()).map_err(|_| "a number");
+        // Straight from the bytes: numbers are most of the table, and most of them whole.
+        let cell = cell.trim_ascii();
+        return match whole_number(cell) {
+            Some(value) => Ok(value),
+            None => fast_float2::parse(cell).map_err(|_| "a number"),
+        };
     }
     let text = std::str::from_utf8(cell).map_err(|_| "valid UTF-8")?.trim();
     match kind {
@@ -560,6 +564,27 @@ fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'stati
         CellKind::Enum(e) => model.enums[e].index_of(text).map(|i| i as f64).ok_or("an item of the enumeration"),
         CellKind::Text => Ok(0.0),
     }
+}
+
+/// A cell of at most 15 digits, with an optional `-`: read digit by digit (exact: such numbers
+/// are below 2^53), as the general parser would read it, `-0` included.
+fn whole_number(cell: &[u8]) -> Option<f64> {
+    let (negative, digits) = match cell.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, cell),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(digit - b'0');
+    }
+    let value = value as f64;
+    Some(if negative { -value } else { value })
 }
 
 /// A `YYYY-MM-DD` date; the common shape is read digit by digit (chrono's general parser costs
@@ -601,6 +626,19 @@ fn identifiers(model: &Model, specs: &[(String, Spec)], texts: &[Vec<String>], r
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_read_digit_by_digit_as_the_general_parser_reads_them() {
+        for text in ["0", "-0", "7", "-9999", "204", "000123", "999999999999999", "-123456789012345"] {
+            let expected: f64 = fast_float2::parse(text.as_bytes()).unwrap();
+            let read = whole_number(text.as_bytes()).unwrap();
+            assert_eq!(read.to_bits(), expected.to_bits(), "{text}");
+        }
+        // Not whole, too long, or not a number: left to the general parser.
+        for text in ["", "-", "1.5", "1e3", "+4", "1234567890123456", "12a", " 1"] {
+            assert_eq!(whole_number(text.as_bytes()), None, "{text}");
+        }
+    }
 
     #[test]
     fn dates_read_digit_by_digit_or_by_chrono() {
