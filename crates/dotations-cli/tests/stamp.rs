@@ -198,3 +198,26 @@ fn the_embedded_data_is_stamped_by_year() {
     );
     assert_eq!(sidecar(&dir.path().join("dir.csv"))["rules"]["blake3"], stamp["rules"]["blake3"]);
 }
+
+#[test]
+fn an_existing_output_is_replaced_and_a_link_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let args = ["compute", "--year", "2025", "--variables", "dsu_montant", "--output"];
+    // A longer file than the output: nothing of it may remain.
+    std::fs::write(path.join("dsu.csv"), "x".repeat(20_000_000)).unwrap();
+    run(path, &[&args[..], &["dsu.csv"]].concat());
+    let written = std::fs::read_to_string(path.join("dsu.csv")).unwrap();
+    assert!(written.starts_with("code_insee,"), "{}", &written[..40]);
+    assert!(!written.contains("xxx"));
+    assert_eq!(written.lines().count(), 35_001, "a header and a line per commune");
+    // Through a link: the link stays, its target holds the table.
+    #[cfg(unix)]
+    {
+        std::fs::write(path.join("target.csv"), "old").unwrap();
+        std::os::unix::fs::symlink(path.join("target.csv"), path.join("link.csv")).unwrap();
+        run(path, &[&args[..], &["link.csv"]].concat());
+        assert!(std::fs::symlink_metadata(path.join("link.csv")).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(path.join("target.csv")).unwrap(), written);
+    }
+}

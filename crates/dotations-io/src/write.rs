@@ -21,12 +21,13 @@ enum Cells<'a> {
 
 /// Rows formatted together: large enough to amortise the hand-over between threads, small
 /// enough that the text of a block stays in cache and memory stays flat.
-const BLOCK: usize = 1024;
+const BLOCK: usize = 512;
 
 /// Writes the input columns (in their order) then the computed variables, one row per commune.
 ///
-/// Rows are formatted in blocks, the halves of a block in parallel, straight into bytes (shortest
-/// round-trip decimals for numbers, no intermediate strings), and written as they are ready.
+/// Rows are formatted in blocks, on one thread per core, straight into bytes (shortest
+/// round-trip decimals for numbers, no intermediate strings), and written in order as they are
+/// ready.
 pub fn write_table(
     out: impl Write + Send,
     model: &Model,
@@ -68,35 +69,39 @@ pub fn write_table(
         write_text(&mut line, name);
     }
     line.push(b'\n');
-    // One thread writes while the pool formats the next rows: the system's copy of the text
+    // Each formatter takes every n-th block of rows; this thread writes the blocks in order as
+    // they come. No thread waits for another between blocks, and the system's copy of the text
     // overlaps the formatting instead of following it.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let formatters = rayon::current_num_threads().max(1);
+    let blocks = rows.div_ceil(BLOCK);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(2 * formatters);
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            let mut out = out;
-            for text in receiver {
-                out.write_all(&text)?;
-            }
-            out.flush()
-        });
-        let blocks = std::iter::once(line).chain((0..rows).step_by(BLOCK).map(|start| {
-            let end = (start + BLOCK).min(rows);
-            let middle = start + (end - start) / 2;
-            let (mut first, second) = rayon::join(
-                || format_rows(model, &columns, start..middle),
-                || format_rows(model, &columns, middle..end),
-            );
-            first.extend_from_slice(&second);
-            first
-        }));
-        // A send fails only when the writer has stopped on an error, which its result gives.
-        for text in blocks {
-            if sender.send(text).is_err() {
-                break;
-            }
+        for first in 0..formatters {
+            let (sender, columns) = (sender.clone(), &columns);
+            scope.spawn(move || {
+                for block in (first..blocks).step_by(formatters) {
+                    let text = format_rows(model, columns, block * BLOCK..((block + 1) * BLOCK).min(rows));
+                    // A send fails only when the writing stopped on an error, which it returns.
+                    if sender.send((block, text)).is_err() {
+                        return;
+                    }
+                }
+            });
         }
         drop(sender);
-        writer.join().expect("the writer thread does not panic")
+        let mut out = out;
+        out.write_all(&line)?;
+        // Blocks that came before their turn (a few at most: the formatters keep pace).
+        let mut early = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (block, text) in receiver {
+            early.insert(block, text);
+            while let Some(text) = early.remove(&next) {
+                out.write_all(&text)?;
+                next += 1;
+            }
+        }
+        out.flush()
     })
 }
 

@@ -162,7 +162,15 @@ pub(super) fn targets(model: &dotations_engine::Model, names: &[String]) -> Resu
     diagnostics.into_result(ids)
 }
 
+/// Creates an output file, replacing a regular file already there by a new one rather than
+/// truncating it: a file system such as ext4 writes a truncated file's new content to disk when
+/// it is closed (to protect replace-by-truncate), which costs as much as writing it. A path that
+/// is a link or a device (`/dev/stdout`) is written through, as `File::create` does.
 pub(super) fn create(path: &std::path::Path) -> Result<std::fs::File, Diagnostics> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        // If it cannot be removed, creating it says why.
+        let _ = std::fs::remove_file(path);
+    }
     std::fs::File::create(path).map_err(|e| io_error(path, e))
 }
 
