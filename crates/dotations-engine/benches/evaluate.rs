@@ -4,21 +4,14 @@
 //!
 //!     cargo bench -p dotations-engine --bench evaluate
 
-use std::path::Path;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
+use common::test_model;
 use criterion::{criterion_group, criterion_main, Criterion};
-use dotations_diagnostics::SourceText;
 use dotations_engine::{plan, Dataset, MissingInputs, Model};
-use dotations_params::ParameterTree;
 
 const ROWS: usize = 35_000;
-
-fn model() -> Model {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model");
-    let text = std::fs::read_to_string(root.join("formulas/modele.rules")).unwrap();
-    let parameters = ParameterTree::load_dir(&root.join("parameters")).unwrap();
-    Model::compile(vec![SourceText::new("modele.rules", text)], parameters).unwrap()
-}
 
 /// Deterministic pseudo-random inputs (a linear congruential generator), realistic in shape.
 fn dataset(model: &Model) -> Dataset {
@@ -46,7 +39,7 @@ fn dataset(model: &Model) -> Dataset {
 }
 
 fn evaluate(c: &mut Criterion) {
-    let model = model();
+    let model = test_model();
     let data = dataset(&model);
     let targets: Vec<usize> = (0..model.variables.len()).filter(|v| model.variables[*v].is_computed()).collect();
     let built = plan::build(&model, &data, 2024, &targets, MissingInputs::Error).unwrap();

@@ -1,24 +1,18 @@
 //! Reforms on the test model of `tests/model`: a parameter changed for a period, a formula
 //! replaced for a period, a variable added — and errors located in the reform's own text.
 
-use std::path::Path;
+mod common;
 
 use chrono::NaiveDate;
+use common::test_model;
 use dotations_diagnostics::SourceText;
 use dotations_engine::model::{FormulaChange, ParameterChange, ParameterEdit, Reform};
 use dotations_engine::{Dataset, MissingInputs, Model, Simulation};
-use dotations_params::{ParamValue, ParameterTree};
+use dotations_params::ParamValue;
 use rust_decimal::Decimal;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn base() -> Model {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model");
-    let text = std::fs::read_to_string(root.join("formulas/modele.rules")).unwrap();
-    let parameters = ParameterTree::load_dir(&root.join("parameters")).unwrap();
-    Model::compile(vec![SourceText::new("modele.rules", text)], parameters).unwrap()
 }
 
 fn data(model: &Model) -> Dataset {
@@ -54,7 +48,7 @@ fn a_parameter_changed_for_one_year() {
         }],
         ..Reform::default()
     };
-    let base = base();
+    let base = test_model();
     let reformed = base.reformed(&reform).unwrap();
     // Indices: strate 1 mean 1 050 000 / 1 300 = 807.7 → 1.615 (a), 0.808 (b); c alone in its
     // strate → 1. Ranks a 1, c 2, b 3: base quota 3 → all eligible; reform quota 1 → only a.
@@ -77,7 +71,7 @@ fn a_formula_replaced_for_one_year_then_the_base_resumes() {
         }],
         ..Reform::default()
     };
-    let reformed = base().reformed(&reform).unwrap();
+    let reformed = test_model().reformed(&reform).unwrap();
     // Created on 1970-01-01 (day 0).
     assert_eq!(values(&reformed, 2024, "anciennete"), [54.0; 3]);
     assert_eq!(values(&reformed, 2025, "anciennete"), [110.0; 3]);
@@ -94,7 +88,7 @@ fn a_variable_added_by_a_reform() {
         )],
         ..Reform::default()
     };
-    assert_eq!(values(&base().reformed(&reform).unwrap(), 2024, "bonus"), [10.0, 10.0, 20.0]);
+    assert_eq!(values(&test_model().reformed(&reform).unwrap(), 2024, "bonus"), [10.0, 10.0, 20.0]);
 }
 
 #[test]
@@ -117,12 +111,12 @@ fn errors_point_into_the_reform() {
         }],
         ..Reform::default()
     };
-    let error = base().reformed(&reform).unwrap_err().to_string();
+    let error = test_model().reformed(&reform).unwrap_err().to_string();
     assert!(error.contains("scenarios/faute.yaml:5:9"), "{error}");
     assert!(error.contains("did you mean `dotation.seuil_rang`?"), "{error}");
     // Parameter errors are reported first; fix that one and the formula's error shows.
     let reform = Reform { parameters: vec![], ..reform };
-    let error = base().reformed(&reform).unwrap_err().to_string();
+    let error = test_model().reformed(&reform).unwrap_err().to_string();
     assert!(error.contains("scenarios/faute.yaml:12:16"), "{error}");
     assert!(error.contains("did you mean `date_creation`?"), "{error}");
 }

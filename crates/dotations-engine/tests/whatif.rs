@@ -2,21 +2,14 @@
 //! again (the distribution solved again from the rows it classified before), gives what a whole
 //! run of the changed law gives.
 
-use std::path::Path;
+mod common;
 
 use chrono::NaiveDate;
-use dotations_diagnostics::SourceText;
+use common::test_model;
 use dotations_engine::eval::Value;
 use dotations_engine::{plan, Dataset, MissingInputs, Model};
-use dotations_params::{ParamValue, ParameterTree};
+use dotations_params::ParamValue;
 use rust_decimal::Decimal;
-
-fn model() -> Model {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model");
-    let text = std::fs::read_to_string(root.join("formulas/modele.rules")).unwrap();
-    let parameters = ParameterTree::load_dir(&root.join("parameters")).unwrap();
-    Model::compile(vec![SourceText::new("modele.rules", text)], parameters).unwrap()
-}
 
 fn data(model: &Model) -> Dataset {
     let mut data = Dataset::single_group(model, (0..4).map(|i| i.to_string()).collect());
@@ -42,7 +35,7 @@ fn values(value: &Value) -> Vec<f64> {
 
 #[test]
 fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
-    let model = model();
+    let model = test_model();
     let data = data(&model);
     let targets: Vec<usize> =
         ["valeur_point", "montant", "total_verse"].iter().map(|name| model.variable_id(name).unwrap()).collect();

@@ -43,19 +43,6 @@ impl Plan {
     pub fn run_keeping_all(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
         self.run_levels(model, dataset, &mut run, false)?;
-        run.classified = self
-            .steps
-            .iter()
-            .enumerate()
-            .filter_map(|(index, step)| match step {
-                Step::Population { op: op @ PopulationStep::Distribute { point: true, .. }, .. } => {
-                    let rows = dataset.size(model.person_entity());
-                    let classified = with_distribution(op, &run.slots, rows, |input| Classified::new(&input)).ok()?;
-                    Some((index, Arc::new(classified)))
-                }
-                _ => None,
-            })
-            .collect();
         Ok(run)
     }
 
@@ -98,17 +85,17 @@ impl Plan {
                         unreachable!("only distributions keep their rows")
                     };
                     let point = classified.point(scalar(&run.slots, *budget));
-                    let value = point.map(Value::Scalar).map_err(|e| distribute_error(e, *origin, model, dataset));
-                    results.push((index, value));
-                    run.classified.push((index, classified.clone()));
+                    let value = point.map_err(|e| distribute_error(e, *origin, model, dataset));
+                    results.push((index, value.map(|point| (Value::Scalar(point), Some(classified)))));
                 } else {
                     recompute.push(index);
                 }
             }
             results.extend(self.execute_level(&recompute, model, dataset, &run.slots));
-            for (index, value) in results {
+            for (index, outcome) in results {
                 let slot = self.steps[index].slot();
-                let value = value.map_err(Diagnostics::from)?;
+                let (value, classified) = outcome.map_err(Diagnostics::from)?;
+                run.classified.extend(classified.map(|rows| (index, rows)));
                 changed[slot] = match (previous.slots[slot].as_ref(), &value) {
                     (Some(Value::Column(a)), Value::Column(b)) if Arc::ptr_eq(a, b) => false,
                     (previous, value) => previous != Some(value),
@@ -137,12 +124,12 @@ impl Plan {
         // one); off, it costs one check.
         let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
         for (level, steps) in self.schedule.levels.iter().enumerate() {
-            let results: Vec<(usize, Result<Value, Diagnostic>)> = if profile {
+            let results: Vec<(usize, Outcome)> = if profile {
                 steps
                     .iter()
                     .map(|&index| {
                         let start = std::time::Instant::now();
-                        let value = execute(&self.steps[index], model, dataset, &run.slots, pool);
+                        let value = execute_keeping_rows(&self.steps[index], model, dataset, &run.slots, pool);
                         let elapsed = start.elapsed().as_secs_f64() * 1e3;
                         eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
                         (index, value)
@@ -151,8 +138,13 @@ impl Plan {
             } else {
                 self.execute_level(steps, model, dataset, &run.slots)
             };
-            for (index, value) in results {
-                run.slots[self.steps[index].slot()] = Some(value.map_err(Diagnostics::from)?);
+            for (index, outcome) in results {
+                let (value, classified) = outcome.map_err(Diagnostics::from)?;
+                run.slots[self.steps[index].slot()] = Some(value);
+                // A run that keeps its values keeps its distributions' rows: what-ifs start from it.
+                if !release {
+                    run.classified.extend(classified.map(|rows| (index, rows)));
+                }
             }
             if release {
                 for slot in &self.schedule.release[level] {
@@ -180,32 +172,34 @@ impl Plan {
         model: &Model,
         dataset: &Dataset,
         slots: &[Option<Value>],
-    ) -> Vec<(usize, Result<Value, Diagnostic>)> {
+    ) -> Vec<(usize, Outcome)> {
         let pool = &POOL;
         let person = model.person_entity();
         let mut results = Vec::with_capacity(steps.len());
         let (mut rows, mut others) = (Vec::new(), Vec::new());
         for &index in steps {
             match &self.steps[index] {
-                Step::Input { .. } => results.push((index, execute(&self.steps[index], model, dataset, slots, pool))),
+                Step::Input { .. } => {
+                    results.push((index, execute_keeping_rows(&self.steps[index], model, dataset, slots, pool)))
+                }
                 Step::Eval { entity: Some(e), .. } if *e == person => rows.push(index),
                 _ => others.push(index),
             }
         }
         if rows.is_empty() && others.len() == 1 {
-            results.push((others[0], execute(&self.steps[others[0]], model, dataset, slots, pool)));
+            results.push((others[0], execute_keeping_rows(&self.steps[others[0]], model, dataset, slots, pool)));
             return results;
         }
-        let (mut fused, mut computed) = rayon::join(
+        let (fused, mut computed) = rayon::join(
             || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, pool),
             || {
                 others
                     .par_iter()
-                    .map(|&index| (index, execute(&self.steps[index], model, dataset, slots, pool)))
+                    .map(|&index| (index, execute_keeping_rows(&self.steps[index], model, dataset, slots, pool)))
                     .collect::<Vec<_>>()
             },
         );
-        results.append(&mut fused);
+        results.extend(fused.into_iter().map(|(index, value)| (index, value.map(|value| (value, None)))));
         results.append(&mut computed);
         results
     }
@@ -314,6 +308,29 @@ pub fn execute_step(
     slots: &[Option<Value>],
 ) -> Result<Value, Diagnostic> {
     execute(step, model, dataset, slots, &POOL)
+}
+
+/// What a step gives: its value, and for a distribution's point value the rows it classified
+/// (kept by the runs that what-ifs start from).
+type Outcome = Result<(Value, Option<Arc<Classified>>), Diagnostic>;
+
+/// Computes one step as [`execute`] does, keeping a point value's classified rows.
+fn execute_keeping_rows(
+    step: &Step,
+    model: &Model,
+    dataset: &Dataset,
+    slots: &[Option<Value>],
+    pool: &BufferPool,
+) -> Outcome {
+    let Step::Population { op: op @ PopulationStep::Distribute { point: true, .. }, origin, .. } = step else {
+        return execute(step, model, dataset, slots, pool).map(|value| (value, None));
+    };
+    let rows = dataset.size(model.person_entity());
+    let located = |error| distribute_error(error, *origin, model, dataset);
+    let (classified, budget) =
+        with_distribution(op, slots, rows, |input| Ok((Classified::new(&input)?, input.budget))).map_err(located)?;
+    let point = classified.point(budget).map_err(located)?;
+    Ok((Value::Scalar(point), Some(Arc::new(classified))))
 }
 
 fn execute(
