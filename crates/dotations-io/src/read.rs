@@ -431,11 +431,25 @@ fn parse_plain_lines(
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     let mut cells: Vec<&[u8]> = Vec::with_capacity(kinds.len());
+    let (mut row, mut texts) = (vec![0.0; kinds.len()], Vec::new());
     for (line, end) in (first_line..).zip(ends) {
         let text = &bytes[start..end];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         start = end + 1;
-        if !text.is_empty() {
+        if !text.is_empty() && read_plain_row(model, kinds, text, &mut row, &mut texts) {
+            part.rows += 1;
+            let mut texts = texts.iter();
+            for (column, kind) in kinds.iter().enumerate() {
+                match kind {
+                    CellKind::Text => {
+                        let cell = texts.next().expect("a span per text cell").clone();
+                        part.texts[column].push(String::from_utf8_lossy(&text[cell]).into_owned());
+                    }
+                    _ => part.values[column].push(row[column]),
+                }
+            }
+        } else if !text.is_empty() {
+            // A row that does not read: cell by cell, with messages.
             // The commas found by memchr's vector search, not byte by byte.
             cells.clear();
             let mut cell_start = 0;
@@ -452,6 +466,60 @@ fn parse_plain_lines(
             break;
         }
     }
+}
+
+/// Reads a row whose every cell reads: values into `row`, where the text cells are into `texts`.
+/// Whole numbers are read as the line is scanned (most cells); other cells are cut at the next
+/// comma and read by [`parse_cell`]. `false` for any other row (a cell that does not read, a
+/// wrong number of cells), which [`push_row`] then reads and reports on.
+fn read_plain_row(
+    model: &Model,
+    kinds: &[CellKind],
+    text: &[u8],
+    row: &mut [f64],
+    texts: &mut Vec<std::ops::Range<usize>>,
+) -> bool {
+    texts.clear();
+    let mut position = 0;
+    for (column, kind) in kinds.iter().enumerate() {
+        if column > 0 {
+            if text.get(position) != Some(&b',') {
+                return false;
+            }
+            position += 1;
+        }
+        let rest = &text[position..];
+        let (value, length) = match kind {
+            CellKind::Text => {
+                let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
+                texts.push(position..position + length);
+                (0.0, length)
+            }
+            CellKind::Number => match leading_whole_number(rest) {
+                Some(read) => read,
+                None => {
+                    let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
+                    let Ok(value) = parse_cell(model, *kind, &rest[..length]) else { return false };
+                    (value, length)
+                }
+            },
+            _ => {
+                let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
+                let Ok(value) = parse_cell(model, *kind, &rest[..length]) else { return false };
+                (value, length)
+            }
+        };
+        row[column] = value;
+        position += length;
+    }
+    position == text.len()
+}
+
+/// A whole number at the start of `text` that fills its cell (followed by a comma or the end of
+/// the line), with its length; as [`whole_number`] reads it.
+fn leading_whole_number(text: &[u8]) -> Option<(f64, usize)> {
+    let length = text.iter().position(|b| *b == b',').unwrap_or(text.len());
+    Some((whole_number(&text[..length])?, length))
 }
 
 /// Parses one row's cells into the part's columns; `false` when the row has the wrong number of
