@@ -139,24 +139,38 @@ impl Classified {
 }
 
 /// The rows as the solver needs them: sums for the unbounded and constant ones, each bounded
-/// row kept. One pass without branches: sums in [`LANES`] lanes, and every row written at the
-/// next free place of the bounded rows' columns, which only a bounded row then takes.
+/// row kept. Two passes without branches: the sums, in [`LANES`] lanes over chunks of rows (it
+/// vectorises); then every row written at the next free place of the bounded rows' columns,
+/// which only a bounded row then takes.
 fn classify(input: &Distribution<'_>) -> Rows {
     let rows = input.score.len();
-    let (mut slope, mut constant, mut at_zero) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    let kind = |row: usize| {
+        let flag = input.unbounded.map_or(0.0, |flags| flags[row]);
+        RowKind::of(input.score[row], input.previous[row], flag, input.low, input.high)
+    };
+    let mut tally = Tally::default();
+    let whole = rows / LANES * LANES;
+    for start in (0..whole).step_by(LANES) {
+        let chunk = |column: &[f64]| -> [f64; LANES] { column[start..start + LANES].try_into().expect("LANES rows") };
+        let (score, previous) = (chunk(input.score), chunk(input.previous));
+        let flags = input.unbounded.map_or([0.0; LANES], chunk);
+        for lane in 0..LANES {
+            tally.add(lane, RowKind::of(score[lane], previous[lane], flags[lane], input.low, input.high));
+        }
+    }
+    for row in whole..rows {
+        tally.add(row % LANES, kind(row));
+    }
     let (mut scores, mut floors_each, mut ceilings) = (spare_column(rows), spare_column(rows), spare_column(rows));
     let mut kept = 0;
     for row in 0..rows {
+        let (score, previous) = (input.score[row], input.previous[row]);
         let flag = input.unbounded.map_or(0.0, |flags| flags[row]);
-        let kind = RowKind::of(input.score[row], input.previous[row], flag, input.low, input.high);
-        let lane = row % LANES;
-        slope[lane] += kind.unbounded * kind.score;
-        // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
-        constant[lane] += kind.constant * 0f64.max(kind.floor).min(kind.ceiling);
-        // At x = 0 a bounded row is clamped as `linearise` clamps it.
-        at_zero[lane] += kind.bounded * piece(kind.score, kind.floor, kind.ceiling, 0.0).0;
-        (scores[kept], floors_each[kept], ceilings[kept]) = (kind.score, kind.floor, kind.ceiling);
-        kept += kind.bounded as usize;
+        let (floor, ceiling) = (input.low * previous, input.high * previous);
+        // As `RowKind::of` tells a bounded row, in booleans.
+        let bounded = (previous != 0.0) & (flag == 0.0) & (score != 0.0) & (floor <= ceiling);
+        (scores[kept], floors_each[kept], ceilings[kept]) = (score, floor, ceiling);
+        kept += usize::from(bounded);
     }
     for column in [&mut scores, &mut floors_each, &mut ceilings] {
         column.truncate(kept);
@@ -166,9 +180,9 @@ fn classify(input: &Distribution<'_>) -> Rows {
         sums.into_iter().for_each(|s| total.add(s));
         total.value()
     };
-    let (slope, constant) = (lanes(slope), lanes(constant));
+    let (slope, constant) = (lanes(tally.slope), lanes(tally.constant));
     let mut floors = Sum::default();
-    floors.add(lanes(at_zero));
+    floors.add(lanes(tally.at_zero));
     floors.add(constant);
     Rows {
         slope,
@@ -178,6 +192,28 @@ fn classify(input: &Distribution<'_>) -> Rows {
         scores,
         floors_each,
         ceilings,
+    }
+}
+
+/// The sums [`classify`] makes, lane by lane.
+#[derive(Default)]
+struct Tally {
+    /// Scores of the unbounded rows.
+    slope: [f64; LANES],
+    /// Amounts of the constant rows.
+    constant: [f64; LANES],
+    /// Amounts of the bounded rows at x = 0.
+    at_zero: [f64; LANES],
+}
+
+impl Tally {
+    #[inline(always)]
+    fn add(&mut self, lane: usize, kind: RowKind) {
+        self.slope[lane] += kind.unbounded * kind.score;
+        // numpy's clip(0, floor, ceiling) is min(max(0, floor), ceiling).
+        self.constant[lane] += kind.constant * 0f64.max(kind.floor).min(kind.ceiling);
+        // At x = 0 a bounded row is clamped as `linearise` clamps it.
+        self.at_zero[lane] += kind.bounded * piece(kind.score, kind.floor, kind.ceiling, 0.0).0;
     }
 }
 
