@@ -55,7 +55,7 @@ pub struct PendingTable {
 
 /// Blocks read ahead of the parser: enough for a whole table of 35 000 communes to be read
 /// while the rules load.
-const BLOCKS_AHEAD: usize = 4;
+const BLOCKS_AHEAD: usize = 16;
 
 impl PendingTable {
     /// Starts reading `reader` (its blocks wait, at most [`BLOCKS_AHEAD`], to be parsed);
