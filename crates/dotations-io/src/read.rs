@@ -468,10 +468,9 @@ fn parse_plain_lines(
     }
 }
 
-/// Reads a row whose every cell reads: values into `row`, where the text cells are into `texts`.
-/// Whole numbers are read as the line is scanned (most cells); other cells are cut at the next
-/// comma and read by [`parse_cell`]. `false` for any other row (a cell that does not read, a
-/// wrong number of cells), which [`push_row`] then reads and reports on.
+/// Reads a row whose every cell reads, in one scan of the line: the values into `row`, the
+/// spans of the text cells into `texts`. `false` for any other row (a cell that does not read,
+/// a wrong number of cells), which [`push_row`] then reads and reports on.
 fn read_plain_row(
     model: &Model,
     kinds: &[CellKind],
@@ -489,37 +488,17 @@ fn read_plain_row(
             position += 1;
         }
         let rest = &text[position..];
-        let (value, length) = match kind {
-            CellKind::Text => {
-                let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
-                texts.push(position..position + length);
-                (0.0, length)
-            }
-            CellKind::Number => match leading_whole_number(rest) {
-                Some(read) => read,
-                None => {
-                    let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
-                    let Ok(value) = parse_cell(model, *kind, &rest[..length]) else { return false };
-                    (value, length)
-                }
+        let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
+        match kind {
+            CellKind::Text => texts.push(position..position + length),
+            _ => match parse_cell(model, *kind, &rest[..length]) {
+                Ok(value) => row[column] = value,
+                Err(_) => return false,
             },
-            _ => {
-                let length = memchr::memchr(b',', rest).unwrap_or(rest.len());
-                let Ok(value) = parse_cell(model, *kind, &rest[..length]) else { return false };
-                (value, length)
-            }
-        };
-        row[column] = value;
+        }
         position += length;
     }
     position == text.len()
-}
-
-/// A whole number at the start of `text` that fills its cell (followed by a comma or the end of
-/// the line), with its length; as [`whole_number`] reads it.
-fn leading_whole_number(text: &[u8]) -> Option<(f64, usize)> {
-    let length = text.iter().position(|b| *b == b',').unwrap_or(text.len());
-    Some((whole_number(&text[..length])?, length))
 }
 
 /// Parses one row's cells into the part's columns; `false` when the row has the wrong number of
