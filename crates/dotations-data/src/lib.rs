@@ -2,16 +2,18 @@
 //!
 //! The command line (`dotations compute`) and the web server (`dotations serve`) both run on it
 //! when no input table is given; it lives in its own crate so that the 8 MB of compressed CSV is
-//! embedded once in the binary. Invariant: a year that the data does not cover is a diagnostic
-//! that says which years it covers, never an empty table.
+//! embedded once in the binary. The tables are `static`s: a `const` slice may be copied into
+//! each place that uses it (it was, once, and made the binary 8 MB larger). Invariant: a year
+//! that the data does not cover is a diagnostic that says which years it covers, never an empty
+//! table.
 #![forbid(unsafe_code)]
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 use dotations_engine::Model;
 use dotations_io::{InputTable, PendingTable};
 
-const FRANCE_2024: &[u8] = include_bytes!("../../../data/france_synthetique_2024.csv.gz");
-const FRANCE_2025: &[u8] = include_bytes!("../../../data/france_synthetique_2025.csv.gz");
+static FRANCE_2024: &[u8] = include_bytes!("../../../data/france_synthetique_2024.csv.gz");
+static FRANCE_2025: &[u8] = include_bytes!("../../../data/france_synthetique_2025.csv.gz");
 
 /// The years the embedded data covers.
 pub const YEARS: [i32; 2] = [2024, 2025];
