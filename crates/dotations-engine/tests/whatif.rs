@@ -61,3 +61,41 @@ fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
     // A larger budget, a larger point value.
     assert!(points.windows(2).all(|pair| pair[0] < pair[1]), "{points:?}");
 }
+
+/// `score` and `points_entiers` (score / 7) are computed together, in one level, piece of rows
+/// by piece of rows: a what-if that changes `score` must compute `points_entiers` again, though
+/// its own step did not change and `score`'s new value is not known when the level starts.
+#[test]
+fn a_formula_of_the_same_level_as_a_changed_one_is_computed_again() {
+    let model = test_model();
+    let data = data(&model);
+    let targets: Vec<usize> =
+        ["score", "points_entiers", "montant"].iter().map(|name| model.variable_id(name).unwrap()).collect();
+    let base = plan::build(&model, &data, 2025, &targets, MissingInputs::Default).unwrap();
+    let level_of = |plan: &plan::Plan, name: &str| {
+        let slot = plan.nodes.iter().find(|n| model.variables[n.var].name == name).unwrap().slot;
+        plan.schedule.levels.iter().position(|level| level.iter().any(|s| plan.steps[*s].slot() == slot)).unwrap()
+    };
+    assert_eq!(level_of(&base, "score"), level_of(&base, "points_entiers"));
+    let base_run = base.run_keeping_all(&model, &data).unwrap();
+    let points = |run: &dotations_engine::eval::Run, plan: &plan::Plan| {
+        let node = plan.nodes.iter().find(|n| model.variables[n.var].name == "points_entiers").unwrap();
+        values(run.slot(node.slot))
+    };
+    let base_points = points(&base_run, &base);
+    let january_2024 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    for rate in ["0.5", "1", "2"] {
+        let mut parameters = model.parameters.clone();
+        let value = ParamValue::Number(rate.parse().unwrap());
+        parameters.set_value("dotation.taux_majoration", january_2024, None, Some(value)).unwrap();
+        let changed =
+            plan::build_with_parameters(&model, &parameters, &data, 2025, &targets, MissingInputs::Default).unwrap();
+        let incremental = changed.run_incremental(&model, &data, &base, &base_run).unwrap();
+        let whole = changed.run(&model, &data).unwrap();
+        for node in &changed.nodes {
+            let name = &model.variables[node.var].name;
+            assert_eq!(values(incremental.slot(node.slot)), values(whole.slot(node.slot)), "{name} ({rate})");
+        }
+        assert_ne!(points(&incremental, &changed), base_points, "{rate}");
+    }
+}

@@ -108,11 +108,33 @@ pub struct Env<'a> {
     pub slots: &'a [Option<Value>],
     /// For each entity: the group row of each member row (groups only).
     pub membership: &'a [Option<Arc<[u32]>>],
+    /// Rows written by the steps computed together with this one, if any (read first).
+    pub written: Option<Written<'a>>,
 }
 
-impl Env<'_> {
+/// The rows `first_row..` of slots being computed, piece by piece, with the program that reads
+/// them: by slot, the rows of the piece written so far.
+#[derive(Clone, Copy)]
+pub struct Written<'a> {
+    pub first_row: usize,
+    pub rows: &'a [Option<&'a [f64]>],
+}
+
+impl<'a> Env<'a> {
+    /// What a program reads that only reads computed slots.
+    pub fn new(slots: &'a [Option<Value>], membership: &'a [Option<Arc<[u32]>>]) -> Self {
+        Env { slots, membership, written: None }
+    }
+
     fn slot(&self, slot: SlotId) -> &Value {
         self.slots[slot].as_ref().expect("a plan computes a slot before reading it")
+    }
+
+    /// Rows `start..end` of a slot written in this piece, if it is one.
+    fn written(&self, slot: SlotId, start: usize, end: usize) -> Option<&'a [f64]> {
+        let written = self.written?;
+        let rows = written.rows.get(slot).copied().flatten()?;
+        Some(&rows[start - written.first_row..end - written.first_row])
     }
 }
 
@@ -174,9 +196,12 @@ impl Program {
         let len = end - start;
         match self {
             Program::Const(v) => Operand::Scalar(*v),
-            Program::Slot(slot) => match env.slot(*slot) {
-                Value::Scalar(v) => Operand::Scalar(*v),
-                Value::Column(c) => Operand::Slice(&c[start..end]),
+            Program::Slot(slot) => match env.written(*slot, start, end) {
+                Some(rows) => Operand::Slice(rows),
+                None => match env.slot(*slot) {
+                    Value::Scalar(v) => Operand::Scalar(*v),
+                    Value::Column(c) => Operand::Slice(&c[start..end]),
+                },
             },
             Program::Gather { slot, group } => {
                 let membership = env.membership[*group].as_ref().expect("group membership");
@@ -519,7 +544,7 @@ mod tests {
     use super::*;
 
     fn run(program: &Program, slots: Vec<Option<Value>>, rows: usize) -> Vec<f64> {
-        let env = Env { slots: &slots, membership: &[] };
+        let env = Env::new(&slots, &[]);
         program.run(&env, rows)
     }
 

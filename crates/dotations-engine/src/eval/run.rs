@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use dotations_diagnostics::{Diagnostic, Diagnostics};
 
 use super::distribute::{distribute, Classified, DistributeError, Distribution};
-use super::kernels::{Env, SlotId};
+use super::kernels::{Env, SlotId, Written};
 use super::population::{counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group};
 use super::value::Value;
 use crate::dataset::Dataset;
@@ -68,6 +68,9 @@ impl Plan {
     fn recompute(&self, model: &Model, dataset: &Dataset, base: &Plan, previous: &Run) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
         let mut changed = vec![false; self.slot_count];
+        // Slots computed again in the level at hand: a row-wise step reading one (of its own
+        // level) is computed again too, before anyone knows whether the value changed.
+        let mut pending = vec![false; self.slot_count];
         for level in &self.schedule.levels {
             let (mut recompute, mut results) = (Vec::new(), Vec::new());
             for &index in level {
@@ -75,7 +78,7 @@ impl Plan {
                 // Inputs are always read again (a what-if may change a commune's criteria).
                 let same = *step == base.steps[index]
                     && !matches!(step, Step::Input { .. })
-                    && !self.schedule.reads[index].iter().any(|s| changed[*s])
+                    && !self.schedule.reads[index].iter().any(|s| changed[*s] || pending[*s])
                     && previous.slots[step.slot()].is_some();
                 if same {
                     run.slots[step.slot()] = previous.slots[step.slot()].clone();
@@ -88,12 +91,14 @@ impl Plan {
                     let value = point.map_err(|e| distribute_error(e, *origin, model, dataset));
                     results.push((index, value.map(|point| (Value::Scalar(point), Some(classified)))));
                 } else {
+                    pending[step.slot()] = true;
                     recompute.push(index);
                 }
             }
             results.extend(self.execute_level(&recompute, model, dataset, &run.slots));
             for (index, outcome) in results {
                 let slot = self.steps[index].slot();
+                pending[slot] = false;
                 let (value, classified) = outcome.map_err(Diagnostics::from)?;
                 run.classified.extend(classified.map(|rows| (index, rows)));
                 changed[slot] = match (previous.slots[slot].as_ref(), &value) {
@@ -124,26 +129,27 @@ impl Plan {
         // one); off, it costs one check.
         let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
         for (level, steps) in self.schedule.levels.iter().enumerate() {
-            let results: Vec<(usize, Outcome)> = if profile {
-                steps
-                    .iter()
-                    .map(|&index| {
-                        let start = std::time::Instant::now();
-                        let value = execute_keeping_rows(&self.steps[index], model, dataset, &run.slots, pool);
-                        let elapsed = start.elapsed().as_secs_f64() * 1e3;
-                        eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
-                        (index, value)
-                    })
-                    .collect()
-            } else {
-                self.execute_level(steps, model, dataset, &run.slots)
-            };
-            for (index, outcome) in results {
+            let keep = |run: &mut Run, index: usize, outcome: Outcome| -> Result<(), Diagnostics> {
                 let (value, classified) = outcome.map_err(Diagnostics::from)?;
                 run.slots[self.steps[index].slot()] = Some(value);
                 // A run that keeps its values keeps its distributions' rows: what-ifs start from it.
                 if !release {
                     run.classified.extend(classified.map(|rows| (index, rows)));
+                }
+                Ok(())
+            };
+            if profile {
+                // One by one, in the level's order, each value stored before the next step.
+                for &index in steps {
+                    let start = std::time::Instant::now();
+                    let outcome = execute_keeping_rows(&self.steps[index], model, dataset, &run.slots, pool);
+                    let elapsed = start.elapsed().as_secs_f64() * 1e3;
+                    eprintln!("{elapsed:>9.3} ms  {}", self.describe_step(model, index));
+                    keep(run, index, outcome)?;
+                }
+            } else {
+                for (index, outcome) in self.execute_level(steps, model, dataset, &run.slots) {
+                    keep(run, index, outcome)?;
                 }
             }
             if release {
@@ -159,7 +165,8 @@ impl Plan {
 }
 
 impl Plan {
-    /// Computes the steps of a level (each depends only on earlier levels), in any order.
+    /// Computes the steps of a level: each depends only on earlier levels, but for row-wise
+    /// steps, which may read the row-wise steps before them in the level.
     ///
     /// Inputs (a column handed over) and a lone population step run on the calling thread:
     /// handing them to another would cost more than they do. The row-wise steps over communes
@@ -182,7 +189,7 @@ impl Plan {
                 Step::Input { .. } => {
                     results.push((index, execute_keeping_rows(&self.steps[index], model, dataset, slots, pool)))
                 }
-                Step::Eval { entity: Some(e), .. } if *e == person => rows.push(index),
+                step if step.is_row_wise(person) => rows.push(index),
                 _ => others.push(index),
             }
         }
@@ -204,9 +211,9 @@ impl Plan {
         results
     }
 
-    /// Computes row-wise steps that depend only on earlier levels: the rows are cut into pieces
-    /// computed in parallel, and in each piece every step runs chunk after chunk, so the inputs
-    /// the steps share are read from cache.
+    /// Computes row-wise steps, in their order, over pieces of rows computed in parallel: in
+    /// each piece every step runs after the steps it reads, so what one step writes is read by
+    /// the next from the cache, and the inputs the steps share are read once from memory.
     fn eval_rows_together(
         &self,
         steps: &[usize],
@@ -219,6 +226,7 @@ impl Plan {
             return Vec::new();
         }
         let mut columns: Vec<Arc<[f64]>> = steps.iter().map(|_| pool.take(rows)).collect();
+        // A few pieces a thread, so that a thread slowed down does not hold the others up.
         let pieces = rayon::current_num_threads().max(1) * 4;
         let piece_rows = rows.div_ceil(pieces).next_multiple_of(super::kernels::CHUNK).max(1);
         // Piece i of every step's column, for each piece.
@@ -232,16 +240,26 @@ impl Plan {
                 work[piece].push(slice);
             }
         }
-        let env = Env { slots, membership: dataset.membership() };
-        work.into_par_iter().enumerate().for_each(|(piece, mut outputs)| {
+        work.into_par_iter().enumerate().for_each(|(piece, outputs)| {
             let first_row = piece * piece_rows;
-            for (step, out) in steps.iter().zip(outputs.iter_mut()) {
-                let Step::Eval { program, truncate, .. } = &self.steps[*step] else { unreachable!("row-wise steps") };
+            // The rows of this piece computed so far, by slot: steps of this level read them.
+            let mut written: Vec<Option<&[f64]>> = vec![None; slots.len()];
+            for (step, out) in steps.iter().zip(outputs) {
+                let Step::Eval { program, truncate, slot, .. } = &self.steps[*step] else {
+                    unreachable!("row-wise steps")
+                };
+                let env = Env {
+                    slots,
+                    membership: dataset.membership(),
+                    written: Some(Written { first_row, rows: &written }),
+                };
                 program.run_rows(&env, first_row, out);
                 if *truncate {
                     // Integer variables are stored truncated toward zero, as OpenFisca stores them.
                     out.iter_mut().for_each(|v| *v = super::kernels::trunc(*v));
                 }
+                let out: &[f64] = out;
+                written[*slot] = Some(out);
             }
         });
         steps.iter().zip(columns).map(|(step, column)| (*step, Ok(Value::Column(column)))).collect()
@@ -347,7 +365,7 @@ fn execute(
         }
         Step::Fill { entity, value, .. } => Value::Column(vec![*value; dataset.size(*entity)].into()),
         Step::Eval { entity, program, truncate, .. } => {
-            let env = Env { slots, membership: dataset.membership() };
+            let env = Env::new(slots, dataset.membership());
             let rows = entity.map_or(1, |e| dataset.size(e));
             // Written in place into the shared column (no copy once computed).
             let mut column = pool.take(rows);

@@ -55,7 +55,7 @@ pub fn build_with_parameters(
     }
     builder.report_missing_inputs();
     let Builder { plan, diagnostics, .. } = builder;
-    diagnostics.into_result(plan.finish())
+    diagnostics.into_result(plan.finish(model.person_entity()))
 }
 
 pub(super) struct Builder<'a> {

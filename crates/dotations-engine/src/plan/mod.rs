@@ -182,8 +182,8 @@ pub struct Plan {
 
 impl Plan {
     /// Computes the schedule once the steps are known.
-    pub(crate) fn finish(mut self) -> Plan {
-        self.schedule = schedule::schedule(&self);
+    pub(crate) fn finish(mut self, person: EntityId) -> Plan {
+        self.schedule = schedule::schedule(&self, person);
         self
     }
 

@@ -3,11 +3,17 @@
 
 use super::{Plan, PopulationStep, Step};
 use crate::eval::kernels::{Program, SlotId};
+use crate::model::EntityId;
 
-/// Levels of steps that depend only on earlier levels, and what to release after each level.
+/// Levels of steps, and what to release after each level.
+///
+/// A step depends only on earlier levels, except a row-wise step over the person entity (see
+/// [`Step::is_row_wise`]), which may also read row-wise steps of its own level: those are
+/// computed together, piece of rows by piece of rows, in the order of the level, so a chain of
+/// formulas reads what it has just written from the cache, with no wait between them.
 #[derive(Debug, Clone, Default)]
 pub struct Schedule {
-    /// Step indices, level by level.
+    /// Step indices, level by level, each level in the order of the plan (dependencies first).
     pub levels: Vec<Vec<usize>>,
     /// Intermediate slots whose last reader is in that level: released once it is done.
     pub release: Vec<Vec<SlotId>>,
@@ -16,6 +22,11 @@ pub struct Schedule {
 }
 
 impl Step {
+    /// Whether the step computes a column row by row over the person entity (the communes).
+    pub fn is_row_wise(&self, person: EntityId) -> bool {
+        matches!(self, Step::Eval { entity: Some(entity), .. } if *entity == person)
+    }
+
     /// The slots this step reads.
     pub fn reads(&self) -> Vec<SlotId> {
         let mut slots = Vec::new();
@@ -72,7 +83,7 @@ fn program_slots(program: &Program, slots: &mut Vec<SlotId>) {
 /// Computes the schedule of a plan. Values of variables (planned nodes) and of population
 /// steps (the national aggregates explanations show) are kept; other intermediates are released
 /// after their last reader.
-pub fn schedule(plan: &Plan) -> Schedule {
+pub fn schedule(plan: &Plan, person: EntityId) -> Schedule {
     let mut producer = vec![usize::MAX; plan.slot_count];
     for (index, step) in plan.steps.iter().enumerate() {
         producer[step.slot()] = index;
@@ -81,7 +92,13 @@ pub fn schedule(plan: &Plan) -> Schedule {
     let mut reads = Vec::with_capacity(plan.steps.len());
     for (index, step) in plan.steps.iter().enumerate() {
         let read = step.reads();
-        level[index] = read.iter().map(|s| level[producer[*s]] + 1).max().unwrap_or(0);
+        let row_wise = step.is_row_wise(person);
+        let after = |producer: usize| {
+            // A row-wise step joins the level of a row-wise step it reads (see `Schedule`).
+            let same_level = row_wise && plan.steps[producer].is_row_wise(person);
+            level[producer] + usize::from(!same_level)
+        };
+        level[index] = read.iter().map(|s| after(producer[*s])).max().unwrap_or(0);
         reads.push(read);
     }
     let depth = level.iter().max().map_or(0, |l| l + 1);
