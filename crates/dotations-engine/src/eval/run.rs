@@ -95,7 +95,7 @@ impl Plan {
                     recompute.push(index);
                 }
             }
-            results.extend(self.execute_level(&recompute, model, dataset, &run.slots));
+            results.extend(self.execute_level(&recompute, model, dataset, &run.slots, false));
             for (index, outcome) in results {
                 let slot = self.steps[index].slot();
                 pending[slot] = false;
@@ -148,7 +148,7 @@ impl Plan {
                     keep(run, index, outcome)?;
                 }
             } else {
-                for (index, outcome) in self.execute_level(steps, model, dataset, &run.slots) {
+                for (index, outcome) in self.execute_level(steps, model, dataset, &run.slots, release) {
                     keep(run, index, outcome)?;
                 }
             }
@@ -179,6 +179,7 @@ impl Plan {
         model: &Model,
         dataset: &Dataset,
         slots: &[Option<Value>],
+        release: bool,
     ) -> Vec<(usize, Outcome)> {
         let pool = &POOL;
         let person = model.person_entity();
@@ -198,7 +199,7 @@ impl Plan {
             return results;
         }
         let (fused, mut computed) = rayon::join(
-            || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, pool),
+            || self.eval_rows_together(&rows, dataset.size(person), dataset, slots, release),
             || {
                 others
                     .par_iter()
@@ -214,39 +215,49 @@ impl Plan {
     /// Computes row-wise steps, in their order, over pieces of rows computed in parallel: in
     /// each piece every step runs after the steps it reads, so what one step writes is read by
     /// the next from the cache, and the inputs the steps share are read once from memory.
+    ///
+    /// With `release`, the values of transient slots (see [`Schedule`](crate::plan::Schedule))
+    /// are kept only piece by piece, and not returned.
     fn eval_rows_together(
         &self,
         steps: &[usize],
         rows: usize,
         dataset: &Dataset,
         slots: &[Option<Value>],
-        pool: &BufferPool,
+        release: bool,
     ) -> Vec<(usize, Result<Value, Diagnostic>)> {
         if steps.is_empty() {
             return Vec::new();
         }
-        let mut columns: Vec<Arc<[f64]>> = steps.iter().map(|_| pool.take(rows)).collect();
+        let transient = |step: usize| release && self.schedule.transient[self.steps[step].slot()];
+        let columns_of: Vec<usize> = steps.iter().copied().filter(|s| !transient(*s)).collect();
+        let mut columns: Vec<Arc<[f64]>> = columns_of.iter().map(|_| POOL.take(rows)).collect();
         // A few pieces a thread, so that a thread slowed down does not hold the others up.
         let pieces = rayon::current_num_threads().max(1) * 4;
         let piece_rows = rows.div_ceil(pieces).next_multiple_of(super::kernels::CHUNK).max(1);
-        // Piece i of every step's column, for each piece.
-        let mut work: Vec<Vec<&mut [f64]>> = Vec::new();
+        // Piece i of every column, for each piece.
+        let mut work: Vec<Vec<&mut [f64]>> = (0..rows.div_ceil(piece_rows)).map(|_| Vec::new()).collect();
         for column in &mut columns {
             let column = Arc::get_mut(column).expect("a pooled column is not shared");
             for (piece, slice) in column.chunks_mut(piece_rows).enumerate() {
-                if work.len() <= piece {
-                    work.push(Vec::with_capacity(steps.len()));
-                }
                 work[piece].push(slice);
             }
         }
         work.into_par_iter().enumerate().for_each(|(piece, outputs)| {
             let first_row = piece * piece_rows;
+            let piece_len = piece_rows.min(rows - first_row);
+            let mut scratch: Vec<Vec<f64>> =
+                steps.iter().filter(|s| transient(**s)).map(|_| vec![0.0; piece_len]).collect();
+            let (mut outputs, mut scratch) = (outputs.into_iter(), scratch.iter_mut());
             // The rows of this piece computed so far, by slot: steps of this level read them.
             let mut written: Vec<Option<&[f64]>> = vec![None; slots.len()];
-            for (step, out) in steps.iter().zip(outputs) {
+            for step in steps {
                 let Step::Eval { program, truncate, slot, .. } = &self.steps[*step] else {
                     unreachable!("row-wise steps")
+                };
+                let out: &mut [f64] = match transient(*step) {
+                    true => scratch.next().expect("a buffer per transient step"),
+                    false => outputs.next().expect("a column per step"),
                 };
                 let env = Env {
                     slots,
@@ -262,7 +273,7 @@ impl Plan {
                 written[*slot] = Some(out);
             }
         });
-        steps.iter().zip(columns).map(|(step, column)| (*step, Ok(Value::Column(column)))).collect()
+        columns_of.into_iter().zip(columns).map(|(step, column)| (step, Ok(Value::Column(column)))).collect()
     }
 }
 

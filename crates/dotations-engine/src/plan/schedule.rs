@@ -19,6 +19,10 @@ pub struct Schedule {
     pub release: Vec<Vec<SlotId>>,
     /// The slots each step reads.
     pub reads: Vec<Vec<SlotId>>,
+    /// By slot: an intermediate of a row-wise step read only in its own level. A run that
+    /// releases intermediates keeps such a value only for the piece of rows being computed,
+    /// never as a whole column.
+    pub transient: Vec<bool>,
 }
 
 impl Step {
@@ -123,10 +127,16 @@ pub fn schedule(plan: &Plan, person: EntityId) -> Schedule {
         }
     }
     let mut release = vec![Vec::new(); depth];
+    let mut transient = vec![false; plan.slot_count];
     for (slot, last) in last_level.iter().enumerate() {
         if let (Some(last), false) = (last, kept[slot]) {
-            release[*last].push(slot);
+            let step = producer[slot];
+            if plan.steps[step].is_row_wise(person) && level[step] == *last {
+                transient[slot] = true;
+            } else {
+                release[*last].push(slot);
+            }
         }
     }
-    Schedule { levels, release, reads }
+    Schedule { levels, release, reads, transient }
 }
