@@ -142,7 +142,54 @@ impl<'a> Env<'a> {
 enum Operand<'a> {
     Scalar(f64),
     Slice(&'a [f64]),
-    Owned(Vec<f64>),
+    Owned(Chunk),
+}
+
+/// The values a node computed for a chunk of rows. Its buffer is kept by the thread when it is
+/// dropped and handed to the next node: a formula's nodes, chunk after chunk, reuse a handful
+/// of buffers instead of allocating one each time.
+struct Chunk(Vec<f64>);
+
+thread_local! {
+    static SPARE_CHUNKS: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// At most this many spare buffers a thread (a formula holds a few at once, one per depth).
+const SPARE_CHUNKS_KEPT: usize = 32;
+
+impl Chunk {
+    fn collect(values: impl Iterator<Item = f64>) -> Chunk {
+        let mut buffer = SPARE_CHUNKS.with(|spares| spares.borrow_mut().pop()).unwrap_or_default();
+        buffer.clear();
+        buffer.extend(values);
+        Chunk(buffer)
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        let buffer = std::mem::take(&mut self.0);
+        // `try_with`: a thread being torn down just frees it.
+        let _ = SPARE_CHUNKS.try_with(|spares| {
+            let mut spares = spares.borrow_mut();
+            if spares.len() < SPARE_CHUNKS_KEPT {
+                spares.push(buffer);
+            }
+        });
+    }
+}
+
+impl std::ops::Deref for Chunk {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Chunk {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.0
+    }
 }
 
 impl Program {
@@ -207,7 +254,11 @@ impl Program {
                 let membership = env.membership[*group].as_ref().expect("group membership");
                 match env.slot(*slot) {
                     Value::Scalar(v) => Operand::Scalar(*v),
-                    Value::Column(c) => Operand::Owned(membership[start..end].iter().map(|g| c[*g as usize]).collect()),
+                    // A group of one (the État): every member reads its one value.
+                    Value::Column(c) if c.len() == 1 => Operand::Scalar(c[0]),
+                    Value::Column(c) => {
+                        Operand::Owned(Chunk::collect(membership[start..end].iter().map(|g| c[*g as usize])))
+                    }
                 }
             }
             Program::Unary(op, a) => {
@@ -226,8 +277,7 @@ impl Program {
                 if let Operand::Scalar(c) = c {
                     return if c != 0.0 { a } else { b };
                 }
-                let mut out = Vec::with_capacity(len);
-                out.extend(view_ref(&c, &None).iter().map(|_| 0.0));
+                let mut out = Chunk::collect(std::iter::repeat_n(0.0, len));
                 select(view_ref(&c, &None), &a, &b, &mut out);
                 Operand::Owned(out)
             }
@@ -311,7 +361,7 @@ fn spread(operand: &Operand<'_>, len: usize) -> Option<Vec<f64>> {
 fn map1<'e>(a: Operand<'e>, len: usize, f: impl Fn(f64) -> f64) -> Operand<'e> {
     match a {
         Operand::Scalar(v) => Operand::Scalar(f(v)),
-        Operand::Slice(s) => Operand::Owned(s.iter().map(|v| f(*v)).collect()),
+        Operand::Slice(s) => Operand::Owned(Chunk::collect(s.iter().map(|v| f(*v)))),
         Operand::Owned(mut v) => {
             debug_assert_eq!(v.len(), len);
             v.iter_mut().for_each(|x| *x = f(*x));
@@ -331,7 +381,7 @@ fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: impl Fn(f64, f64) -> 
             match b {
                 Operand::Scalar(y) => v.iter_mut().for_each(|x| *x = f(*x, y)),
                 Operand::Slice(s) => v.iter_mut().zip(s).for_each(|(x, y)| *x = f(*x, *y)),
-                Operand::Owned(w) => v.iter_mut().zip(&w).for_each(|(x, y)| *x = f(*x, *y)),
+                Operand::Owned(w) => v.iter_mut().zip(w.iter()).for_each(|(x, y)| *x = f(*x, *y)),
             }
             Operand::Owned(v)
         }
@@ -343,11 +393,11 @@ fn map2<'e>(a: Operand<'e>, b: Operand<'e>, len: usize, f: impl Fn(f64, f64) -> 
             }
             Operand::Owned(w)
         }
-        (Operand::Slice(s), Operand::Scalar(y)) => Operand::Owned(s.iter().map(|x| f(*x, y)).collect()),
-        (Operand::Scalar(x), Operand::Slice(s)) => Operand::Owned(s.iter().map(|y| f(x, *y)).collect()),
+        (Operand::Slice(s), Operand::Scalar(y)) => Operand::Owned(Chunk::collect(s.iter().map(|x| f(*x, y)))),
+        (Operand::Scalar(x), Operand::Slice(s)) => Operand::Owned(Chunk::collect(s.iter().map(|y| f(x, *y)))),
         (Operand::Slice(s), Operand::Slice(t)) => {
             debug_assert_eq!(s.len(), len);
-            Operand::Owned(s.iter().zip(t).map(|(x, y)| f(*x, *y)).collect())
+            Operand::Owned(Chunk::collect(s.iter().zip(t).map(|(x, y)| f(*x, *y))))
         }
     }
 }
@@ -366,7 +416,7 @@ fn map3<'e>(
     }
     let (sa, sb, sc) = (spread(&a, len), spread(&b, len), spread(&c, len));
     let (x, y, z) = (view_ref(&a, &sa), view_ref(&b, &sb), view_ref(&c, &sc));
-    Operand::Owned(x.iter().zip(y).zip(z).map(|((x, y), z)| f(*x, *y, *z)).collect())
+    Operand::Owned(Chunk::collect(x.iter().zip(y).zip(z).map(|((x, y), z)| f(*x, *y, *z))))
 }
 
 /// The values of an operand as a slice (`spread` holds a constant spread over the chunk).
@@ -448,15 +498,12 @@ fn years(dates: Operand<'_>) -> Operand<'_> {
         Operand::Scalar(days) => Operand::Scalar(crate::model::year_of_days(days)),
         dates => {
             let mut last = (f64::NAN.to_bits(), f64::NAN);
-            let years = view_ref(&dates, &None)
-                .iter()
-                .map(|days| {
-                    if days.to_bits() != last.0 {
-                        last = (days.to_bits(), crate::model::year_of_days(*days));
-                    }
-                    last.1
-                })
-                .collect();
+            let years = Chunk::collect(view_ref(&dates, &None).iter().map(|days| {
+                if days.to_bits() != last.0 {
+                    last = (days.to_bits(), crate::model::year_of_days(*days));
+                }
+                last.1
+            }));
             Operand::Owned(years)
         }
     }
@@ -559,6 +606,26 @@ mod tests {
         );
         let out = run(&program, vec![Some(Value::Column(a))], rows);
         assert!(out.iter().enumerate().all(|(i, v)| *v == 3.0 * i as f64));
+    }
+
+    #[test]
+    fn members_read_their_group_value_whether_there_is_one_group_or_several() {
+        let rows = CHUNK + 5;
+        let program = |slot| {
+            Program::Binary(BinaryOp::Add, Box::new(Program::Gather { slot, group: 1 }), Box::new(Program::Slot(0)))
+        };
+        let own: Arc<[f64]> = (0..rows).map(|i| i as f64).collect();
+        let one_group: Arc<[u32]> = vec![0; rows].into();
+        let slots = vec![Some(Value::Column(own.clone())), Some(Value::Column(vec![10.0].into()))];
+        let membership = [None, Some(one_group)];
+        let env = Env::new(&slots, &membership);
+        assert!(program(1).run(&env, rows).iter().enumerate().all(|(i, v)| *v == 10.0 + i as f64));
+        let two_groups: Arc<[u32]> = (0..rows as u32).map(|i| i % 2).collect();
+        let slots = vec![Some(Value::Column(own)), Some(Value::Column(vec![10.0, 20.0].into()))];
+        let membership = [None, Some(two_groups)];
+        let env = Env::new(&slots, &membership);
+        let expected = |i: usize| if i % 2 == 0 { 10.0 } else { 20.0 } + i as f64;
+        assert!(program(1).run(&env, rows).iter().enumerate().all(|(i, v)| *v == expected(i)));
     }
 
     #[test]
