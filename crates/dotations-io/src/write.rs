@@ -16,6 +16,8 @@ enum Cells<'a> {
         values: &'a [f64],
     },
     Texts(&'a [String]),
+    /// The same text in every row, formatted once.
+    Same(Vec<u8>),
     Empty,
 }
 
@@ -60,6 +62,15 @@ pub fn write_table(
         let value_type = model.variables[*var].value_type;
         let values = computed.value(*var, computed.plan.year).and_then(Value::as_column);
         columns.push(values.map_or(Cells::Empty, |v| Cells::Values { value_type, values: v }));
+    }
+    // A column of one value (a national amount given to every commune) is formatted once, not
+    // once a row. Another column stops the check at its first two different values.
+    for cells in &mut columns {
+        if let Cells::Values { value_type, values } = *cells {
+            if let Some(text) = same_text(model, value_type, values) {
+                *cells = Cells::Same(text);
+            }
+        }
     }
     let mut line = Vec::with_capacity(4096);
     for (i, name) in header.iter().enumerate() {
@@ -124,10 +135,7 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
         for (column, cells) in columns.iter().enumerate() {
             if let Cells::Values { values, .. } = cells {
                 let slots = &mut tile[column * TILE..column * TILE + (end - start)];
-                match values.len() {
-                    1 => slots.fill(values[0]),
-                    _ => slots.copy_from_slice(&values[start..end]),
-                }
+                slots.copy_from_slice(&values[start..end]);
             }
         }
         for row in start..end {
@@ -137,22 +145,10 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
                     text.push(b',');
                 }
                 match column {
+                    Cells::Same(cell) => text.extend_from_slice(cell),
                     Cells::Values { value_type, .. } => {
                         let value = tile[i * TILE + offset];
-                        match value_type {
-                            ValueType::Number | ValueType::Money => write_number(&mut text, &mut number, value),
-                            ValueType::Integer if value.is_finite() => {
-                                text.extend_from_slice(integer.format(value as i64).as_bytes())
-                            }
-                            ValueType::Boolean => text.push(if value != 0.0 { b'1' } else { b'0' }),
-                            ValueType::Date if write_date(&mut text, value) => {}
-                            ValueType::Enum(e) if model.enums[*e].items.get(value as usize).is_some() => {
-                                write_text(&mut text, &model.enums[*e].items[value as usize].name)
-                            }
-                            value_type => {
-                                write_text(&mut text, &dotations_engine::model::format_value(model, *value_type, value))
-                            }
-                        }
+                        write_cell(&mut text, model, *value_type, value, &mut number, &mut integer)
                     }
                     Cells::Texts(texts) => write_text(&mut text, texts.get(row).map_or("", String::as_str)),
                     Cells::Empty => {}
@@ -163,6 +159,38 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
         start = end;
     }
     text
+}
+
+/// The text of every cell of a column whose values are all the same (bit for bit), if they are.
+fn same_text(model: &Model, value_type: ValueType, values: &[f64]) -> Option<Vec<u8>> {
+    let (first, rest) = values.split_first()?;
+    if !rest.iter().all(|value| value.to_bits() == first.to_bits()) {
+        return None;
+    }
+    let mut text = Vec::new();
+    write_cell(&mut text, model, value_type, *first, &mut zmij::Buffer::new(), &mut itoa::Buffer::new());
+    Some(text)
+}
+
+/// The text of one value of a type.
+fn write_cell(
+    text: &mut Vec<u8>,
+    model: &Model,
+    value_type: ValueType,
+    value: f64,
+    number: &mut zmij::Buffer,
+    integer: &mut itoa::Buffer,
+) {
+    match value_type {
+        ValueType::Number | ValueType::Money => write_number(text, number, value),
+        ValueType::Integer if value.is_finite() => text.extend_from_slice(integer.format(value as i64).as_bytes()),
+        ValueType::Boolean => text.push(if value != 0.0 { b'1' } else { b'0' }),
+        ValueType::Date if write_date(text, value) => {}
+        ValueType::Enum(e) if model.enums[e].items.get(value as usize).is_some() => {
+            write_text(text, &model.enums[e].items[value as usize].name)
+        }
+        value_type => write_text(text, &dotations_engine::model::format_value(model, value_type, value)),
+    }
 }
 
 /// A number in its shortest round-trip decimal form, without a `.0` for whole numbers (as
@@ -256,6 +284,22 @@ mod tests {
     fn date(days: f64) -> Option<String> {
         let mut text = Vec::new();
         write_date(&mut text, days).then(|| String::from_utf8(text).expect("ascii"))
+    }
+
+    #[test]
+    fn a_column_of_one_value_is_formatted_once_as_each_of_its_cells_would_be() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model");
+        let model = dotations_rules::load(Some(&root)).expect("the test model compiles");
+        let text =
+            |value_type, values: &[f64]| same_text(&model, value_type, values).map(|t| String::from_utf8(t).unwrap());
+        assert_eq!(text(ValueType::Money, &[1234.5; 3]).as_deref(), Some("1234.5"));
+        assert_eq!(text(ValueType::Number, &[0.1 + 0.2, 0.1 + 0.2]).as_deref(), Some("0.30000000000000004"));
+        assert_eq!(text(ValueType::Integer, &[7.0]).as_deref(), Some("7"));
+        assert_eq!(text(ValueType::Boolean, &[1.0, 1.0]).as_deref(), Some("1"));
+        assert_eq!(text(ValueType::Number, &[2.0, 2.0, 2.5]), None);
+        // 0 and -0 are equal numbers, but not the same bits: each cell is written as it is.
+        assert_eq!(text(ValueType::Number, &[0.0, -0.0]), None);
+        assert_eq!(text(ValueType::Number, &[]), None);
     }
 
     #[test]
