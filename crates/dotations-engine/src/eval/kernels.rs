@@ -624,7 +624,7 @@ mod tests {
         let slots = vec![Some(Value::Column(own)), Some(Value::Column(vec![10.0, 20.0].into()))];
         let membership = [None, Some(two_groups)];
         let env = Env::new(&slots, &membership);
-        let expected = |i: usize| if i % 2 == 0 { 10.0 } else { 20.0 } + i as f64;
+        let expected = |i: usize| if i.is_multiple_of(2) { 10.0 } else { 20.0 } + i as f64;
         assert!(program(1).run(&env, rows).iter().enumerate().all(|(i, v)| *v == expected(i)));
     }
 
