@@ -6,7 +6,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::test_model;
-use dotations_engine::eval::Value;
+use dotations_engine::eval::{Run, Value};
 use dotations_engine::{plan, Dataset, MissingInputs, Model};
 use dotations_params::ParamValue;
 use rust_decimal::Decimal;
@@ -33,6 +33,28 @@ fn values(value: &Value) -> Vec<f64> {
     }
 }
 
+/// Plans `targets` with one parameter changed (path, date, value), computes it from the base
+/// run where the change reaches, checks every value against a whole run, and returns the plan
+/// and the incremental run.
+fn incremental_as_whole(
+    model: &Model,
+    data: &Dataset,
+    targets: &[usize],
+    (base, base_run): (&plan::Plan, &Run),
+    (path, date, value): (&str, NaiveDate, Decimal),
+) -> (plan::Plan, Run) {
+    let mut parameters = model.parameters.clone();
+    parameters.set_value(path, date, None, Some(ParamValue::Number(value))).unwrap();
+    let changed = plan::build_with_parameters(model, &parameters, data, 2025, targets, MissingInputs::Default).unwrap();
+    let incremental = changed.run_incremental(model, data, base, base_run).unwrap();
+    let whole = changed.run(model, data).unwrap();
+    for node in &changed.nodes {
+        let name = &model.variables[node.var].name;
+        assert_eq!(values(incremental.slot(node.slot)), values(whole.slot(node.slot)), "{name} ({path} = {value})");
+    }
+    (changed, incremental)
+}
+
 #[test]
 fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
     let model = test_model();
@@ -44,17 +66,9 @@ fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
     let january = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     let mut points = Vec::new();
     for envelope in [1_700, 2_000, 2_300, 2_600] {
-        let mut parameters = model.parameters.clone();
-        let value = ParamValue::Number(Decimal::from(envelope));
-        parameters.set_value("dotation.enveloppe", january, None, Some(value)).unwrap();
-        let changed =
-            plan::build_with_parameters(&model, &parameters, &data, 2025, &targets, MissingInputs::Default).unwrap();
-        let incremental = changed.run_incremental(&model, &data, &base, &base_run).unwrap();
-        let whole = changed.run(&model, &data).unwrap();
-        for node in &changed.nodes {
-            let name = &model.variables[node.var].name;
-            assert_eq!(values(incremental.slot(node.slot)), values(whole.slot(node.slot)), "{name} ({envelope})");
-        }
+        let value = Decimal::from(envelope);
+        let (changed, incremental) =
+            incremental_as_whole(&model, &data, &targets, (&base, &base_run), ("dotation.enveloppe", january, value));
         let point = changed.nodes.iter().find(|n| model.variables[n.var].name == "valeur_point").unwrap();
         points.push(values(incremental.slot(point.slot))[0]);
     }
@@ -78,24 +92,15 @@ fn a_formula_of_the_same_level_as_a_changed_one_is_computed_again() {
     };
     assert_eq!(level_of(&base, "score"), level_of(&base, "points_entiers"));
     let base_run = base.run_keeping_all(&model, &data).unwrap();
-    let points = |run: &dotations_engine::eval::Run, plan: &plan::Plan| {
+    let points = |run: &Run, plan: &plan::Plan| {
         let node = plan.nodes.iter().find(|n| model.variables[n.var].name == "points_entiers").unwrap();
         values(run.slot(node.slot))
     };
     let base_points = points(&base_run, &base);
     let january_2024 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     for rate in ["0.5", "1", "2"] {
-        let mut parameters = model.parameters.clone();
-        let value = ParamValue::Number(rate.parse().unwrap());
-        parameters.set_value("dotation.taux_majoration", january_2024, None, Some(value)).unwrap();
-        let changed =
-            plan::build_with_parameters(&model, &parameters, &data, 2025, &targets, MissingInputs::Default).unwrap();
-        let incremental = changed.run_incremental(&model, &data, &base, &base_run).unwrap();
-        let whole = changed.run(&model, &data).unwrap();
-        for node in &changed.nodes {
-            let name = &model.variables[node.var].name;
-            assert_eq!(values(incremental.slot(node.slot)), values(whole.slot(node.slot)), "{name} ({rate})");
-        }
+        let change = ("dotation.taux_majoration", january_2024, rate.parse().unwrap());
+        let (changed, incremental) = incremental_as_whole(&model, &data, &targets, (&base, &base_run), change);
         assert_ne!(points(&incremental, &changed), base_points, "{rate}");
     }
 }
