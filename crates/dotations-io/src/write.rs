@@ -204,10 +204,40 @@ fn write_number(text: &mut Vec<u8>, buffer: &mut zmij::Buffer, value: f64) {
         // A whole number (checked by conversion: `fract` is a library call on this target).
         let mut integer = itoa::Buffer::new();
         text.extend_from_slice(integer.format(value as i64).as_bytes());
-    } else {
+    } else if !write_cents(text, value) {
         // Exponents for very small or large numbers (`1e-7`) read back the same.
         text.extend_from_slice(buffer.format(value).as_bytes());
     }
+}
+
+/// Below this, numbers of two decimals are 0.01 apart, more than twice the spacing of doubles
+/// (2^-8 at most): the one double nearest to such a number has it as its only shortest form.
+const CENTS_BELOW: f64 = 35_184_372_088_832.0; // 2^45
+
+/// A number of one or two decimals (an amount in cents, most often) written from its cents:
+/// the shortest round-trip form, as the general algorithm would write it, for less. `false`
+/// (nothing written) for any other number.
+fn write_cents(text: &mut Vec<u8>, value: f64) -> bool {
+    if !(value.abs() < CENTS_BELOW) {
+        return false;
+    }
+    let cents = (value * 100.0).round();
+    // `cents / 100` is exact in its rounding: the double nearest to the decimal number.
+    if cents / 100.0 != value {
+        return false;
+    }
+    let cents = (cents as i64).unsigned_abs();
+    if value < 0.0 {
+        text.push(b'-');
+    }
+    text.extend_from_slice(itoa::Buffer::new().format(cents / 100).as_bytes());
+    let (tenths, hundredths) = ((cents / 10 % 10) as u8, (cents % 10) as u8);
+    text.push(b'.');
+    text.push(b'0' + tenths);
+    if hundredths != 0 {
+        text.push(b'0' + hundredths);
+    }
+    true
 }
 
 /// A date as `YYYY-MM-DD` (what `format_value` writes, without its general formatter); `false`
@@ -300,6 +330,36 @@ mod tests {
         // 0 and -0 are equal numbers, but not the same bits: each cell is written as it is.
         assert_eq!(text(ValueType::Number, &[0.0, -0.0]), None);
         assert_eq!(text(ValueType::Number, &[]), None);
+    }
+
+    #[test]
+    fn amounts_in_cents_are_written_as_the_shortest_round_trip_form() {
+        let general = |value: f64| zmij::Buffer::new().format(value).to_string();
+        let written = |value: f64| {
+            let mut text = Vec::new();
+            write_number(&mut text, &mut zmij::Buffer::new(), value);
+            String::from_utf8(text).expect("ascii")
+        };
+        assert_eq!(written(4_454_617.51), "4454617.51");
+        assert_eq!(written(-0.5), "-0.5");
+        assert_eq!(written(0.05), "0.05");
+        assert_eq!(written(0.1 + 0.2), "0.30000000000000004");
+        // Cents of every size up to the bound, and numbers just off a cent.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = 1 + state % 15;
+            let cents = (state >> 8) % 10u64.pow(digits as u32);
+            for value in [cents as f64 / 100.0, -(cents as f64) / 100.0, cents as f64 / 100.0 + 1e-9] {
+                if value != 0.0 && value.fract() != 0.0 {
+                    assert_eq!(written(value), general(value), "{value:e}");
+                }
+            }
+        }
+        assert_eq!(written(CENTS_BELOW - 0.5), general(CENTS_BELOW - 0.5));
+        assert_eq!(written(1e14 + 0.5), general(1e14 + 0.5));
     }
 
     #[test]
