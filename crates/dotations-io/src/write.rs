@@ -218,7 +218,7 @@ const CENTS_BELOW: f64 = 35_184_372_088_832.0; // 2^45
 /// the shortest round-trip form, as the general algorithm would write it, for less. `false`
 /// (nothing written) for any other number.
 fn write_cents(text: &mut Vec<u8>, value: f64) -> bool {
-    if !(value.abs() < CENTS_BELOW) {
+    if value.abs() >= CENTS_BELOW {
         return false;
     }
     let cents = (value * 100.0).round();
