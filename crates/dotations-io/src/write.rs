@@ -358,6 +358,8 @@ mod tests {
                 }
             }
         }
+        assert!(!write_cents(&mut Vec::new(), f64::NAN));
+        assert!(!write_cents(&mut Vec::new(), CENTS_BELOW + 0.5));
         assert_eq!(written(CENTS_BELOW - 0.5), general(CENTS_BELOW - 0.5));
         assert_eq!(written(1e14 + 0.5), general(1e14 + 0.5));
     }
