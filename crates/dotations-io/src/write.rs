@@ -216,7 +216,7 @@ const CENTS_BELOW: f64 = 35_184_372_088_832.0; // 2^45
 
 /// A number of one or two decimals (an amount in cents, most often) written from its cents:
 /// the shortest round-trip form, as the general algorithm would write it, for less. `false`
-/// (nothing written) for any other number.
+/// (nothing written) for any other number, whole numbers included.
 fn write_cents(text: &mut Vec<u8>, value: f64) -> bool {
     if value.abs() >= CENTS_BELOW {
         return false;
@@ -227,6 +227,10 @@ fn write_cents(text: &mut Vec<u8>, value: f64) -> bool {
         return false;
     }
     let cents = (cents as i64).unsigned_abs();
+    if cents.is_multiple_of(100) {
+        // A whole number: no decimals to write.
+        return false;
+    }
     if value < 0.0 {
         text.push(b'-');
     }
@@ -359,6 +363,7 @@ mod tests {
             }
         }
         assert!(!write_cents(&mut Vec::new(), f64::NAN));
+        assert!(!write_cents(&mut Vec::new(), 5.0));
         assert!(!write_cents(&mut Vec::new(), CENTS_BELOW + 0.5));
         assert_eq!(written(CENTS_BELOW - 0.5), general(CENTS_BELOW - 0.5));
         assert_eq!(written(1e14 + 0.5), general(1e14 + 0.5));
