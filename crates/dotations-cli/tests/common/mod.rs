@@ -2,23 +2,7 @@
 //! crate and uses some of them).
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-
-/// The repository's root.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Copies a directory and everything below it.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+#[path = "../../../../tests/support/files.rs"]
+mod files;
+#[allow(unused_imports)] // each test crate uses some of them
+pub use files::{copy_dir, repo};
