@@ -33,6 +33,10 @@ fn values(value: &Value) -> Vec<f64> {
     }
 }
 
+fn ids(model: &Model, names: &[&str]) -> Vec<usize> {
+    names.iter().map(|name| model.variable_id(name).unwrap()).collect()
+}
+
 /// Plans `targets` with one parameter changed (path, date, value), computes it from the base
 /// run where the change reaches, checks every value against a whole run, and returns the plan
 /// and the incremental run.
@@ -59,8 +63,7 @@ fn incremental_as_whole(
 fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
     let model = test_model();
     let data = data(&model);
-    let targets: Vec<usize> =
-        ["valeur_point", "montant", "total_verse"].iter().map(|name| model.variable_id(name).unwrap()).collect();
+    let targets = ids(&model, &["valeur_point", "montant", "total_verse"]);
     let base = plan::build(&model, &data, 2025, &targets, MissingInputs::Default).unwrap();
     let base_run = base.run_keeping_all(&model, &data).unwrap();
     let january = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
@@ -83,8 +86,7 @@ fn a_changed_budget_recomputed_from_the_classified_rows_gives_a_whole_run() {
 fn a_formula_of_the_same_level_as_a_changed_one_is_computed_again() {
     let model = test_model();
     let data = data(&model);
-    let targets: Vec<usize> =
-        ["score", "points_entiers", "montant"].iter().map(|name| model.variable_id(name).unwrap()).collect();
+    let targets = ids(&model, &["score", "points_entiers", "montant"]);
     let base = plan::build(&model, &data, 2025, &targets, MissingInputs::Default).unwrap();
     let level_of = |plan: &plan::Plan, name: &str| {
         let slot = plan.nodes.iter().find(|n| model.variables[n.var].name == name).unwrap().slot;
