@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use dotations_engine::eval::population::pairwise_sum;
+use dotations_engine::eval::Value;
 use dotations_engine::model::VarId;
 use dotations_engine::{Computed, Model};
 
@@ -21,7 +22,10 @@ pub fn print(model: &Model, computed: &Computed<'_>, rows: &[Row], year: i32, co
     println!("{:<36} {:>10} {:>18} {:>18} {:>16}", "", "communes", "montant total", "enveloppe", "écart");
     let date = NaiveDate::from_ymd_opt(year, 1, 1).expect("January 1");
     for row in rows {
-        let column = |var: VarId| computed.value(var, year).and_then(|v| v.as_column().cloned());
+        // A commune variable's column (packed or not); a national scalar is no row of this table.
+        let column = |var: VarId| {
+            computed.value(var, year).filter(|v| !matches!(v, Value::Scalar(_))).map(|v| v.to_column(communes))
+        };
         let Some(amounts) = column(row.amount) else { continue };
         let eligible = match row.eligible.and_then(column) {
             Some(flags) => flags.iter().filter(|f| **f != 0.0).count(),

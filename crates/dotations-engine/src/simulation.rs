@@ -47,6 +47,14 @@ impl<'a> Simulation<'a> {
         let run = plan.run(self.model, self.dataset)?;
         Ok(Computed { model: self.model, plan, run })
     }
+
+    /// As [`Simulation::compute_ids`], each result column kept in its smallest exact form (see
+    /// [`Plan::run_packed`]): for results that are written out rather than computed on.
+    pub fn compute_ids_packed(&self, year: i32, targets: &[VarId]) -> Result<Computed<'a>, Diagnostics> {
+        let plan = plan::build(self.model, self.dataset, year, targets, self.missing)?;
+        let run = plan.run_packed(self.model, self.dataset)?;
+        Ok(Computed { model: self.model, plan, run })
+    }
 }
 
 impl Computed<'_> {
@@ -59,7 +67,8 @@ impl Computed<'_> {
         self.plan.node(var, key).map(|node| self.run.slot(node.slot))
     }
 
-    /// The values of a variable for the plan's year, by name.
+    /// The values of a variable for the plan's year, by name (`None` for a packed column: see
+    /// [`Value::to_column`]).
     pub fn values(&self, name: &str) -> Option<&[f64]> {
         let var = self.model.variable_id(name)?;
         self.value(var, self.plan.year)?.as_column().map(|c| &c[..])

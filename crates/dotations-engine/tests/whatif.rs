@@ -29,6 +29,7 @@ fn data(model: &Model) -> Dataset {
 fn values(value: &Value) -> Vec<f64> {
     match value {
         Value::Column(column) => column.to_vec(),
+        Value::Packed(column) => column.to_vec(),
         Value::Scalar(value) => vec![*value],
     }
 }

@@ -330,7 +330,7 @@ impl<'c, 'a> Frame<'c, 'a> {
             }
         }
         if let Some(values) = year.is_finite().then(|| ctx.dataset.input(model, var, year as i32)).flatten() {
-            let value = values[row];
+            let value = values.at(row);
             let column = crate::input_column(model, ctx.plan.year, var, year as i32);
             self.record.child(Child::Lookup { var, year, value, column: Some(column) });
             return value;

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use dotations_engine::eval::value::Packed;
 use dotations_engine::eval::Value;
 use dotations_engine::model::{format_number, Model, ValueType, VarId};
 use dotations_engine::Computed;
@@ -14,6 +15,11 @@ enum Cells<'a> {
     Values {
         value_type: ValueType,
         values: &'a [f64],
+    },
+    /// Values of a type, packed (see [`Packed`]).
+    Packed {
+        value_type: ValueType,
+        values: &'a Packed,
     },
     Texts(&'a [String]),
     /// The same text in every row, formatted once.
@@ -46,9 +52,7 @@ pub fn write_table(
         columns.push(match column {
             TableColumn::Variable { var, year } => match model.variables[*var].value_type {
                 ValueType::Text => dataset.text(model, *var, *year).map_or(Cells::Empty, |t| Cells::Texts(t)),
-                value_type => {
-                    dataset.input(model, *var, *year).map_or(Cells::Empty, |v| Cells::Values { value_type, values: v })
-                }
+                value_type => dataset.input(model, *var, *year).map_or(Cells::Empty, |v| cells(model, value_type, v)),
             },
             TableColumn::Declared(index) => {
                 let value_type = model.variables[model.columns[*index].var].value_type;
@@ -60,8 +64,8 @@ pub fn write_table(
     for var in variables {
         header.push(model.variables[*var].name.as_str());
         let value_type = model.variables[*var].value_type;
-        let values = computed.value(*var, computed.plan.year).and_then(Value::as_column);
-        columns.push(values.map_or(Cells::Empty, |v| Cells::Values { value_type, values: v }));
+        let values = computed.value(*var, computed.plan.year);
+        columns.push(values.map_or(Cells::Empty, |v| cells(model, value_type, v)));
     }
     // A column of one value (a national amount given to every commune) is formatted once, not
     // once a row. Another column stops the check at its first two different values.
@@ -116,6 +120,19 @@ pub fn write_table(
     })
 }
 
+/// How to write the cells of a column of values.
+fn cells<'a>(model: &Model, value_type: ValueType, values: &'a Value) -> Cells<'a> {
+    match values {
+        Value::Column(values) => Cells::Values { value_type, values },
+        Value::Packed(values) => match **values {
+            Packed::Same { value, .. } => Cells::Same(cell_text(model, value_type, value)),
+            _ => Cells::Packed { value_type, values },
+        },
+        // A commune variable is a column; a scalar would be a national value.
+        Value::Scalar(_) => Cells::Empty,
+    }
+}
+
 /// Rows whose values are gathered before they are formatted (see [`format_rows`]).
 const TILE: usize = 64;
 
@@ -133,9 +150,11 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
     while start < rows.end {
         let end = (start + TILE).min(rows.end);
         for (column, cells) in columns.iter().enumerate() {
-            if let Cells::Values { values, .. } = cells {
-                let slots = &mut tile[column * TILE..column * TILE + (end - start)];
-                slots.copy_from_slice(&values[start..end]);
+            let slots = &mut tile[column * TILE..column * TILE + (end - start)];
+            match cells {
+                Cells::Values { values, .. } => slots.copy_from_slice(&values[start..end]),
+                Cells::Packed { values, .. } => values.unpack_into(start, slots),
+                Cells::Texts(_) | Cells::Same(_) | Cells::Empty => {}
             }
         }
         for row in start..end {
@@ -146,7 +165,7 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
                 }
                 match column {
                     Cells::Same(cell) => text.extend_from_slice(cell),
-                    Cells::Values { value_type, .. } => {
+                    Cells::Values { value_type, .. } | Cells::Packed { value_type, .. } => {
                         let value = tile[i * TILE + offset];
                         write_cell(&mut text, model, *value_type, value, &mut number, &mut integer)
                     }
@@ -167,9 +186,14 @@ fn same_text(model: &Model, value_type: ValueType, values: &[f64]) -> Option<Vec
     if !rest.iter().all(|value| value.to_bits() == first.to_bits()) {
         return None;
     }
+    Some(cell_text(model, value_type, *first))
+}
+
+/// The text of one cell.
+fn cell_text(model: &Model, value_type: ValueType, value: f64) -> Vec<u8> {
     let mut text = Vec::new();
-    write_cell(&mut text, model, value_type, *first, &mut zmij::Buffer::new(), &mut itoa::Buffer::new());
-    Some(text)
+    write_cell(&mut text, model, value_type, value, &mut zmij::Buffer::new(), &mut itoa::Buffer::new());
+    text
 }
 
 /// The text of one value of a type.

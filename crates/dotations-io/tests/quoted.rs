@@ -21,7 +21,7 @@ fn quoted_cells_with_line_breaks_survive_the_cut_into_blocks() {
     assert!(text.len() > 3 << 20, "several blocks of 1 MiB");
     let table = read_table_from(&model, text.as_bytes(), "remarques.csv", 2024).expect("the table reads");
     let population = model.variable_id("population").expect("population");
-    let values = table.dataset.input(&model, population, 2024).expect("read");
+    let values = table.dataset.input(&model, population, 2024).expect("read").as_column().expect("a column");
     assert_eq!(values.len(), rows);
     let remarks = table
         .columns

@@ -248,7 +248,9 @@ fn text_column(model: &Model, table: &InputTable, header: &str) -> Vec<String> {
         Some(TableColumn::Other(texts)) => Some(texts.clone()),
         Some(TableColumn::Variable { var, year }) => match table.dataset.text(model, *var, *year) {
             Some(texts) => Some(texts.to_vec()),
-            None => table.dataset.input(model, *var, *year).map(|v| v.iter().map(|x| format!("{x}")).collect()),
+            None => {
+                table.dataset.input(model, *var, *year).map(|v| (0..rows).map(|row| format!("{}", v.at(row))).collect())
+            }
         },
         _ => None,
     };

@@ -143,7 +143,8 @@ pub fn simulate(state: &AppState, year: &Year, code: &str, change: &Change) -> R
         }
         let number = criterion_value(model, var, value)
             .map_err(|e| ApiError::bad_request(format!("criterion `{name}`: {e}")))?;
-        let mut column = dataset.input(model, var, year.year).expect("checked above").to_vec();
+        let rows = dataset.size(model.variables[var].entity);
+        let mut column = dataset.input(model, var, year.year).expect("checked above").to_column(rows).to_vec();
         column[row] = number;
         dataset
             .replace_input(model, var, year.year, Arc::from(column))

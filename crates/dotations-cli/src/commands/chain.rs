@@ -341,7 +341,7 @@ fn carry_forward(model: &Model, prev: &YearResult) -> (InputTable, Vec<String>) 
         };
         if let Some(values) = old.input_by_key(var, key) {
             // Same lengths as before: cannot fail.
-            if dataset.set_input(model, var, year, values.clone()).is_ok() && key != YearKey::Eternal {
+            if dataset.set_input_value(model, var, year, values.clone()).is_ok() && key != YearKey::Eternal {
                 carried.insert(model.variables[var].name.clone());
             }
         }
@@ -468,7 +468,8 @@ fn chain_previous(
 
 /// The value of `var` at the year of `prev`: computed, or given as an input.
 fn result_of(model: &Model, prev: &YearResult, var: VarId) -> Option<Arc<[f64]>> {
-    prev.values.get(&var).cloned().or_else(|| prev.table.dataset.input(model, var, prev.year).cloned())
+    let rows = prev.table.dataset.size(model.variables[var].entity);
+    prev.values.get(&var).cloned().or_else(|| Some(prev.table.dataset.input(model, var, prev.year)?.to_column(rows)))
 }
 
 fn variables(model: &Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {

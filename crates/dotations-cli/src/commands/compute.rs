@@ -76,10 +76,12 @@ fn compute(
     };
     let model = files.compile()?;
     timings.lap("load rules");
-    let table = match pending {
+    let mut table = match pending {
         Some(pending) => pending.parse(&model, year)?,
         None => super::dgcl::read_table(&model, &args.dgcl, year)?,
     };
+    // The inputs are read once by the run and once by the writer: packed, they leave room.
+    table.dataset.pack_inputs();
     timings.lap("read input");
     let mut targets = targets(&model, &args.variables)?;
     // Without --output the summary table is printed: it needs its own variables.
@@ -93,7 +95,8 @@ fn compute(
         }
     }
     let simulation = Simulation::new(&model, &table.dataset, MissingInputs::Error);
-    let computed = simulation.compute_ids(year, &targets)?;
+    // The results are only written or summed up: each is packed once computed on.
+    let computed = simulation.compute_ids_packed(year, &targets)?;
     timings.lap("compute");
     let person = model.person_entity();
     let (communal, national): (Vec<VarId>, Vec<VarId>) =
@@ -194,7 +197,9 @@ impl Timings {
     fn lap(&mut self, phase: &str) {
         let now = Instant::now();
         if self.enabled {
-            let peak = peak_memory().map_or(String::new(), |mib| format!("   (peak memory so far: {mib:.1} MiB)"));
+            let peak = memory().map_or(String::new(), |(now, peak)| {
+                format!("   (memory: {now:.1} MiB now, {peak:.1} MiB at the peak so far)")
+            });
             eprintln!("{phase:<12} {:>9.1} ms{peak}", (now - self.last).as_secs_f64() * 1e3);
             if phase == "write" {
                 eprintln!("{:<12} {:>9.1} ms", "total", (now - self.start).as_secs_f64() * 1e3);
@@ -204,10 +209,14 @@ impl Timings {
     }
 }
 
-/// The peak resident memory of the process so far, in MiB (Linux: `VmHWM` of /proc/self/status).
-fn peak_memory() -> Option<f64> {
+/// The resident memory of the process now and at its peak so far, in MiB (Linux: `VmRSS` and
+/// `VmHWM` of /proc/self/status).
+fn memory() -> Option<(f64, f64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    let mib = |key: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((mib("VmRSS:")?, mib("VmHWM:")?))
 }

@@ -184,6 +184,7 @@ fn impact(base: &Value, base_impact: Impact, value: &Value, threshold: Threshold
     }
     let rows = match value {
         Value::Column(column) => column.len(),
+        Value::Packed(column) => column.len(),
         Value::Scalar(_) => 1,
     };
     let (mut winners, mut losers) = (0, 0);

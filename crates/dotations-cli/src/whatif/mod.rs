@@ -259,6 +259,7 @@ pub fn values<'c>(computed: &'c Computed<'_>, var: VarId) -> Option<&'c Value> {
 pub fn total(value: &Value) -> f64 {
     match value {
         Value::Column(column) => pairwise_sum(column),
+        Value::Packed(column) => pairwise_sum(&column.to_vec()),
         Value::Scalar(v) => *v,
     }
 }
@@ -267,6 +268,7 @@ pub fn total(value: &Value) -> f64 {
 pub fn positive(value: &Value) -> usize {
     match value {
         Value::Column(column) => column.iter().filter(|v| **v > 0.0).count(),
+        Value::Packed(column) => (0..column.len()).filter(|row| column.at(*row) > 0.0).count(),
         Value::Scalar(v) => usize::from(*v > 0.0),
     }
 }

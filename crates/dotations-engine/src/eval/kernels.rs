@@ -248,6 +248,11 @@ impl Program {
                 None => match env.slot(*slot) {
                     Value::Scalar(v) => Operand::Scalar(*v),
                     Value::Column(c) => Operand::Slice(&c[start..end]),
+                    Value::Packed(p) => {
+                        let mut rows = Chunk::collect(std::iter::repeat_n(0.0, len));
+                        p.unpack_into(start, &mut rows);
+                        Operand::Owned(rows)
+                    }
                 },
             },
             Program::Gather { slot, group } => {
@@ -258,6 +263,9 @@ impl Program {
                     Value::Column(c) if c.len() == 1 => Operand::Scalar(c[0]),
                     Value::Column(c) => {
                         Operand::Owned(Chunk::collect(membership[start..end].iter().map(|g| c[*g as usize])))
+                    }
+                    Value::Packed(p) => {
+                        Operand::Owned(Chunk::collect(membership[start..end].iter().map(|g| p.at(*g as usize))))
                     }
                 }
             }

@@ -10,7 +10,7 @@ use dotations_diagnostics::{Diagnostic, Diagnostics};
 use super::distribute::{distribute, Classified, DistributeError, Distribution};
 use super::kernels::{Env, SlotId, Written};
 use super::population::{counts_per_group, group_rows, pairwise_sum, rank, statistic_all, sums_per_group};
-use super::value::Value;
+use super::value::{Packed, Value};
 use crate::dataset::Dataset;
 use crate::model::{Grouping, Model, Origin, Statistic};
 use crate::plan::{Plan, PopulationStep, Step};
@@ -35,14 +35,24 @@ impl Plan {
     /// parallel; intermediate columns are given back after their last reader and reused.
     pub fn run(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
-        self.run_levels(model, dataset, &mut run, true)?;
+        self.run_levels(model, dataset, &mut run, Keep::Results)?;
+        Ok(run)
+    }
+
+    /// Computes every step of the plan as [`Plan::run`] does, and packs each result column into
+    /// its smallest exact form (see [`Packed`]) once no step reads it any more: for a run whose
+    /// results are only written out, about a third less memory. Values are the same bits; they
+    /// are read with [`Value::at`] or [`Value::to_column`] (a packed column is no `as_column`).
+    pub fn run_packed(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
+        let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
+        self.run_levels(model, dataset, &mut run, Keep::PackedResults)?;
         Ok(run)
     }
 
     /// Computes every step and keeps every intermediate value: the base of what-if runs.
     pub fn run_keeping_all(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
-        self.run_levels(model, dataset, &mut run, false)?;
+        self.run_levels(model, dataset, &mut run, Keep::Everything)?;
         Ok(run)
     }
 
@@ -111,10 +121,9 @@ impl Plan {
         Ok(run)
     }
 
-    /// Runs the levels in order (the steps of a level in parallel), releasing intermediates
-    /// after their last reader if `release`.
-    fn run_levels(&self, model: &Model, dataset: &Dataset, run: &mut Run, release: bool) -> Result<(), Diagnostics> {
-        on_the_pool(|| self.run_levels_on_the_pool(model, dataset, run, release))
+    /// Runs the levels in order (the steps of a level in parallel), keeping what `keep` says.
+    fn run_levels(&self, model: &Model, dataset: &Dataset, run: &mut Run, keep: Keep) -> Result<(), Diagnostics> {
+        on_the_pool(|| self.run_levels_on_the_pool(model, dataset, run, keep))
     }
 
     fn run_levels_on_the_pool(
@@ -122,9 +131,10 @@ impl Plan {
         model: &Model,
         dataset: &Dataset,
         run: &mut Run,
-        release: bool,
+        keep_values: Keep,
     ) -> Result<(), Diagnostics> {
         let pool = &POOL;
+        let release = keep_values != Keep::Everything;
         // DOTATIONS_PROFILE=1 prints the time of every step on stderr (and runs them one by
         // one); off, it costs one check.
         let profile = std::env::var_os("DOTATIONS_PROFILE").is_some();
@@ -159,8 +169,41 @@ impl Plan {
                     }
                 }
             }
+            if keep_values == Keep::PackedResults {
+                pack(&mut run.slots, &self.schedule.settled[level], pool);
+            }
         }
         Ok(())
+    }
+}
+
+/// What a run keeps of the values it computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Keep {
+    /// Every value, intermediates and distributions' classified rows too: what-ifs start from it.
+    Everything,
+    /// The results (planned variables and population steps); intermediates are released after
+    /// their last reader.
+    Results,
+    /// The results, each packed once no step reads it any more.
+    PackedResults,
+}
+
+/// Packs the columns of `settled` slots that a smaller form holds exactly, and gives their
+/// `f64` columns back to the pool, for the levels still to run. A column shared with someone
+/// else (an input, held by the dataset too) is left as it is: packing it would free nothing.
+fn pack(slots: &mut [Option<Value>], settled: &[SlotId], pool: &BufferPool) {
+    let packed: Vec<(SlotId, Packed)> = settled
+        .par_iter()
+        .filter_map(|slot| match &slots[*slot] {
+            Some(Value::Column(column)) if Arc::strong_count(column) == 1 => Some((*slot, Packed::pack(column)?)),
+            _ => None,
+        })
+        .collect();
+    for (slot, packed) in packed {
+        if let Some(Value::Column(column)) = slots[slot].replace(Value::Packed(Arc::new(packed))) {
+            pool.give(column);
+        }
     }
 }
 
@@ -371,9 +414,7 @@ fn execute(
 ) -> Result<Value, Diagnostic> {
     let person_rows = dataset.size(model.person_entity());
     Ok(match step {
-        Step::Input { var, key, .. } => {
-            Value::Column(dataset.input_by_key(*var, *key).expect("planned inputs exist").clone())
-        }
+        Step::Input { var, key, .. } => dataset.input_by_key(*var, *key).expect("planned inputs exist").clone(),
         Step::Fill { entity, value, .. } => Value::Column(vec![*value; dataset.size(*entity)].into()),
         Step::Eval { entity, program, truncate, .. } => {
             let env = Env::new(slots, dataset.membership());
@@ -417,7 +458,7 @@ fn execute(
                 let value = (year.is_finite())
                     .then(|| dataset.input(model, *var, year as i32))
                     .flatten()
-                    .map(|c| c[row])
+                    .map(|c| c.at(row))
                     .or_else(|| fallback.map(|f| get(f).at(row)))
                     .or(*default);
                 match value {
@@ -446,6 +487,7 @@ fn column(slots: &[Option<Value>], slot: SlotId, rows: usize) -> Cow<'_, [f64]> 
     match slots[slot].as_ref().expect("computed before") {
         Value::Column(c) => Cow::Borrowed(c),
         Value::Scalar(v) => Cow::Owned(vec![*v; rows]),
+        Value::Packed(p) => Cow::Owned(p.to_vec()),
     }
 }
 
