@@ -17,7 +17,8 @@ pub struct Dataset {
     /// For each group entity: the group row of each person row.
     membership: Vec<Option<Arc<[u32]>>>,
     /// Identifiers of each entity's rows (commune codes, État names), for messages.
-    ids: Vec<Vec<String>>,
+    /// The person entity's may be the same column as a text input (`code_insee`), shared.
+    ids: Vec<Arc<[String]>>,
     /// Input columns, `f64` as given, or packed by [`Dataset::pack_inputs`].
     inputs: HashMap<(VarId, YearKey), Value>,
     /// Values of declared input columns (a variable at a year computed per row), by column.
@@ -37,18 +38,24 @@ impl Dataset {
     /// A dataset of `rows` person rows, each group entity holding every row in one group (one
     /// État for all communes), rows identified by `ids`.
     pub fn single_group(model: &Model, ids: Vec<String>) -> Self {
+        Self::single_group_sharing(model, ids.into())
+    }
+
+    /// As [`Dataset::single_group`], the identifiers shared with whoever holds them too (a text
+    /// input of the same column).
+    pub fn single_group_sharing(model: &Model, ids: Arc<[String]>) -> Self {
         let rows = ids.len();
         let membership = model.entities.iter().map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows]))).collect();
         let sizes = model.entities.iter().map(|e| if e.is_group() { 1 } else { rows }).collect();
         // The person entity takes the identifiers themselves, any other non-group entity a copy.
         let person = model.person_entity();
-        let mut group_ids: Vec<Vec<String>> = model
+        let mut group_ids: Vec<Arc<[String]>> = model
             .entities
             .iter()
             .enumerate()
             .map(|(index, e)| match e.is_group() {
-                true => vec![e.name.clone()],
-                false if index == person => Vec::new(),
+                true => Arc::from([e.name.clone()]),
+                false if index == person => Arc::from([]),
                 false => ids.clone(),
             })
             .collect();
@@ -69,7 +76,7 @@ impl Dataset {
         let mut dataset = Dataset::single_group(model, ids);
         for (entity, group_ids, members) in groups {
             dataset.sizes[entity] = group_ids.len();
-            dataset.ids[entity] = group_ids;
+            dataset.ids[entity] = group_ids.into();
             dataset.membership[entity] = Some(members.into());
         }
         dataset
@@ -136,9 +143,16 @@ impl Dataset {
         });
     }
 
-    pub fn set_text(&mut self, model: &Model, var: VarId, year: i32, values: Vec<String>) -> Result<(), DatasetError> {
+    pub fn set_text(
+        &mut self,
+        model: &Model,
+        var: VarId,
+        year: i32,
+        values: impl Into<Arc<[String]>>,
+    ) -> Result<(), DatasetError> {
+        let values = values.into();
         self.check_length(model, var, values.len())?;
-        self.texts.insert((var, Self::key(model, var, year)), values.into());
+        self.texts.insert((var, Self::key(model, var, year)), values);
         Ok(())
     }
 

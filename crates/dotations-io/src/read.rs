@@ -1,6 +1,7 @@
 //! Reading an input table into a [`Dataset`].
 
 use std::io::Read;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use std::path::Path;
@@ -314,15 +315,16 @@ impl TableHeader {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let ids = identifiers(model, &specs, &texts, row);
-        let mut dataset = Dataset::single_group(model, ids);
+        let (ids, code) = identifiers(&specs, &mut texts, row);
+        let mut dataset = Dataset::single_group_sharing(model, ids.clone());
         let mut columns = Vec::with_capacity(specs.len());
         for (column, (header, spec)) in specs.into_iter().enumerate() {
             let values = std::mem::replace(&mut values[column], std::sync::Arc::from([]));
             let texts = std::mem::take(&mut texts[column]);
             let stored = match &spec {
                 Spec::Variable { var, year } if matches!(model.variables[*var].value_type, ValueType::Text) => dataset
-                    .set_text(model, *var, *year, texts)
+                    // The identifiers' column is the one the dataset holds as its rows' names.
+                    .set_text(model, *var, *year, if code == Some(column) { ids.clone() } else { texts.into() })
                     .map(|_| TableColumn::Variable { var: *var, year: *year }),
                 Spec::Variable { var, year } if model.entities[model.variables[*var].entity].is_group() => {
                     let Some(value) = national_value(&values) else {
@@ -346,6 +348,7 @@ impl TableHeader {
                 Spec::Declared(index) => {
                     dataset.set_column(model, *index, values).map(|_| TableColumn::Declared(*index))
                 }
+                Spec::Other if code == Some(column) => Ok(TableColumn::Other(ids.to_vec())),
                 Spec::Other => Ok(TableColumn::Other(texts)),
             };
             match stored {
@@ -659,14 +662,12 @@ fn enum_help(model: &Model, kind: CellKind, text: &str) -> Option<String> {
 }
 
 /// Row identifiers: the `code_insee` column when there is one, else row numbers.
-fn identifiers(model: &Model, specs: &[(String, Spec)], texts: &[Vec<String>], rows: usize) -> Vec<String> {
+/// The column they are taken from (and out of `texts`), if any.
+fn identifiers(specs: &[(String, Spec)], texts: &mut [Vec<String>], rows: usize) -> (Arc<[String]>, Option<usize>) {
     let code = specs.iter().position(|(header, _)| header == "code_insee");
     match code {
-        Some(column) if texts[column].len() == rows => texts[column].clone(),
-        _ => {
-            let _ = model;
-            (1..=rows).map(|i| format!("row {i}")).collect()
-        }
+        Some(column) if texts[column].len() == rows => (std::mem::take(&mut texts[column]).into(), code),
+        _ => ((1..=rows).map(|i| format!("row {i}")).collect(), None),
     }
 }
 

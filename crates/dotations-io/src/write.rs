@@ -31,6 +31,9 @@ enum Cells<'a> {
 /// enough that the text of a block stays in cache and memory stays flat.
 const BLOCK: usize = 512;
 
+/// Blocks a formatter may have ready before the writer takes them.
+const BLOCKS_AHEAD: usize = 1;
+
 /// Writes the input columns (in their order) then the computed variables, one row per commune.
 ///
 /// Rows are formatted in blocks, on one thread per core, straight into bytes (shortest
@@ -85,36 +88,43 @@ pub fn write_table(
     }
     line.push(b'\n');
     // Each formatter takes every n-th block of rows; this thread writes the blocks in order as
-    // they come. No thread waits for another between blocks, and the system's copy of the text
-    // overlaps the formatting instead of following it.
+    // they come, so the system's copy of the text overlaps the formatting instead of following
+    // it.
     let formatters = rayon::current_num_threads().max(1);
     let blocks = rows.div_ceil(BLOCK);
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(2 * formatters);
     std::thread::scope(|scope| {
+        // Formatter k formats blocks k, k + n, k + 2n… and hands them over, in order, on its own
+        // channel; the writer takes them in turn from each. A formatter is at most
+        // `BLOCKS_AHEAD` blocks ahead of the writer, so memory stays flat however the threads
+        // are scheduled, and a written block's buffer goes back to its formatter for reuse.
+        let mut texts = Vec::with_capacity(formatters);
+        let mut spares = Vec::with_capacity(formatters);
         for first in 0..formatters {
-            let (sender, columns) = (sender.clone(), &columns);
+            let (text_sender, text_receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(BLOCKS_AHEAD);
+            let (spare_sender, spare_receiver) = std::sync::mpsc::channel::<Vec<u8>>();
+            texts.push(text_receiver);
+            spares.push(spare_sender);
+            let columns = &columns;
             scope.spawn(move || {
                 for block in (first..blocks).step_by(formatters) {
-                    let text = format_rows(model, columns, block * BLOCK..((block + 1) * BLOCK).min(rows));
+                    let mut text = spare_receiver.try_recv().unwrap_or_default();
+                    text.clear();
+                    format_rows(model, columns, block * BLOCK..((block + 1) * BLOCK).min(rows), &mut text);
                     // A send fails only when the writing stopped on an error, which it returns.
-                    if sender.send((block, text)).is_err() {
+                    if text_sender.send(text).is_err() {
                         return;
                     }
                 }
             });
         }
-        drop(sender);
         let mut out = out;
         out.write_all(&line)?;
-        // Blocks that came before their turn (a few at most: the formatters keep pace).
-        let mut early = std::collections::BTreeMap::new();
-        let mut next = 0;
-        for (block, text) in receiver {
-            early.insert(block, text);
-            while let Some(text) = early.remove(&next) {
-                out.write_all(&text)?;
-                next += 1;
-            }
+        for block in 0..blocks {
+            let formatter = block % formatters;
+            // A formatter stops early only by panicking, which the scope passes on.
+            let Ok(text) = texts[formatter].recv() else { break };
+            out.write_all(&text)?;
+            let _ = spares[formatter].send(text);
         }
         out.flush()
     })
@@ -136,13 +146,13 @@ fn cells<'a>(model: &Model, value_type: ValueType, values: &'a Value) -> Cells<'
 /// Rows whose values are gathered before they are formatted (see [`format_rows`]).
 const TILE: usize = 64;
 
-/// The CSV text of some rows.
+/// The CSV text of some rows, appended to `text`.
 ///
 /// A row reads one value from each of a hundred-odd columns: read in row order, every cell
 /// would wait on memory. The values of [`TILE`] rows are first copied column by column (each a
 /// short sequential read, which the processor fetches ahead), then formatted from that tile.
-fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize>) -> Vec<u8> {
-    let mut text = Vec::with_capacity(rows.len() * columns.len() * 8);
+fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize>, text: &mut Vec<u8>) {
+    text.reserve(rows.len() * columns.len() * 8);
     let mut number = zmij::Buffer::new();
     let mut integer = itoa::Buffer::new();
     let mut tile = vec![0.0; columns.len() * TILE];
@@ -167,9 +177,9 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
                     Cells::Same(cell) => text.extend_from_slice(cell),
                     Cells::Values { value_type, .. } | Cells::Packed { value_type, .. } => {
                         let value = tile[i * TILE + offset];
-                        write_cell(&mut text, model, *value_type, value, &mut number, &mut integer)
+                        write_cell(text, model, *value_type, value, &mut number, &mut integer)
                     }
-                    Cells::Texts(texts) => write_text(&mut text, texts.get(row).map_or("", String::as_str)),
+                    Cells::Texts(texts) => write_text(text, texts.get(row).map_or("", String::as_str)),
                     Cells::Empty => {}
                 }
             }
@@ -177,7 +187,6 @@ fn format_rows(model: &Model, columns: &[Cells<'_>], rows: std::ops::Range<usize
         }
         start = end;
     }
-    text
 }
 
 /// The text of every cell of a column whose values are all the same (bit for bit), if they are.

@@ -39,13 +39,14 @@ impl Plan {
         Ok(run)
     }
 
-    /// Computes every step of the plan as [`Plan::run`] does, and packs each result column into
-    /// its smallest exact form (see [`Packed`]) once no step reads it any more: for a run whose
-    /// results are only written out, about a third less memory. Values are the same bits; they
-    /// are read with [`Value::at`] or [`Value::to_column`] (a packed column is no `as_column`).
+    /// Computes every step of the plan as [`Plan::run`] does, and packs each column into its
+    /// smallest exact form (see [`Packed`]) as soon as its level is done: the steps after read it
+    /// packed (the kernels unpack it chunk by chunk). For a run whose results are written out,
+    /// about a third less memory. Values are the same bits; they are read with [`Value::at`] or
+    /// [`Value::to_column`] (a packed column is no `as_column`).
     pub fn run_packed(&self, model: &Model, dataset: &Dataset) -> Result<Run, Diagnostics> {
         let mut run = Run { slots: vec![None; self.slot_count], classified: Vec::new() };
-        self.run_levels(model, dataset, &mut run, Keep::PackedResults)?;
+        self.run_levels(model, dataset, &mut run, Keep::Packed)?;
         Ok(run)
     }
 
@@ -169,8 +170,8 @@ impl Plan {
                     }
                 }
             }
-            if keep_values == Keep::PackedResults {
-                pack(&mut run.slots, &self.schedule.settled[level], pool);
+            if keep_values == Keep::Packed {
+                pack(&mut run.slots, steps.iter().map(|index| self.steps[*index].slot()), pool);
             }
         }
         Ok(())
@@ -185,15 +186,16 @@ enum Keep {
     /// The results (planned variables and population steps); intermediates are released after
     /// their last reader.
     Results,
-    /// The results, each packed once no step reads it any more.
-    PackedResults,
+    /// As `Results`, every column packed once the level that computes it is done.
+    Packed,
 }
 
-/// Packs the columns of `settled` slots that a smaller form holds exactly, and gives their
+/// Packs the columns of `computed` slots that a smaller form holds exactly, and gives their
 /// `f64` columns back to the pool, for the levels still to run. A column shared with someone
 /// else (an input, held by the dataset too) is left as it is: packing it would free nothing.
-fn pack(slots: &mut [Option<Value>], settled: &[SlotId], pool: &BufferPool) {
-    let packed: Vec<(SlotId, Packed)> = settled
+fn pack(slots: &mut [Option<Value>], computed: impl Iterator<Item = SlotId>, pool: &BufferPool) {
+    let computed: Vec<SlotId> = computed.collect();
+    let packed: Vec<(SlotId, Packed)> = computed
         .par_iter()
         .filter_map(|slot| match &slots[*slot] {
             Some(Value::Column(column)) if Arc::strong_count(column) == 1 => Some((*slot, Packed::pack(column)?)),

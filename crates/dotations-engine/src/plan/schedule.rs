@@ -17,9 +17,6 @@ pub struct Schedule {
     pub levels: Vec<Vec<usize>>,
     /// Intermediate slots whose last reader is in that level: released once it is done.
     pub release: Vec<Vec<SlotId>>,
-    /// Kept slots (results) that no step reads after that level: a run that packs its results
-    /// packs them once it is done (see [`Plan::run_packed`](crate::plan::Plan::run_packed)).
-    pub settled: Vec<Vec<SlotId>>,
     /// The slots each step reads.
     pub reads: Vec<Vec<SlotId>>,
     /// By slot: an intermediate of a row-wise step read only in its own level. A run that
@@ -130,13 +127,8 @@ pub fn schedule(plan: &Plan, person: EntityId) -> Schedule {
         }
     }
     let mut release = vec![Vec::new(); depth];
-    let mut settled = vec![Vec::new(); depth];
     let mut transient = vec![false; plan.slot_count];
     for (slot, last) in last_level.iter().enumerate() {
-        if kept[slot] && producer[slot] != usize::MAX {
-            let made = level[producer[slot]];
-            settled[last.map_or(made, |last| last.max(made))].push(slot);
-        }
         if let (Some(last), false) = (last, kept[slot]) {
             let step = producer[slot];
             if plan.steps[step].is_row_wise(person) && level[step] == *last {
@@ -146,5 +138,5 @@ pub fn schedule(plan: &Plan, person: EntityId) -> Schedule {
             }
         }
     }
-    Schedule { levels, release, settled, reads, transient }
+    Schedule { levels, release, reads, transient }
 }
