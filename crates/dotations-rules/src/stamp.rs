@@ -53,7 +53,7 @@ pub struct RulesDigest {
 pub struct InputDigest {
     /// The file as given, or `embedded:YEAR` for the embedded data (for people: not hashed).
     pub source: String,
-    /// SHA-256, in hexadecimal, of the bytes read (for a `.csv.gz`, the compressed bytes).
+    /// BLAKE3, in hexadecimal, of the bytes read (for a `.csv.gz`, the compressed bytes).
     pub blake3: String,
 }
 
