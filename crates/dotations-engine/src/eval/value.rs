@@ -17,6 +17,8 @@ pub enum Value {
 
 impl Value {
     /// The value of row `i` (a scalar has the same value for every row).
+    // Inlined across crates: callers read whole columns through it, row by row.
+    #[inline]
     pub fn at(&self, i: usize) -> f64 {
         match self {
             Value::Scalar(v) => *v,
@@ -116,6 +118,7 @@ impl Packed {
     }
 
     /// The value of row `i`.
+    #[inline]
     pub fn at(&self, i: usize) -> f64 {
         match self {
             Packed::Same { value, rows } => {
