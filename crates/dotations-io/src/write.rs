@@ -29,7 +29,7 @@ enum Cells<'a> {
 
 /// Rows formatted together: large enough to amortise the hand-over between threads, small
 /// enough that the text of a block stays in cache and memory stays flat.
-const BLOCK: usize = 512;
+const BLOCK: usize = 256;
 
 /// Blocks a formatter may have ready before the writer takes them.
 const BLOCKS_AHEAD: usize = 1;
