@@ -47,7 +47,8 @@ impl Dataset {
         let rows = ids.len();
         let membership = model.entities.iter().map(|e| e.is_group().then(|| Arc::from(vec![0u32; rows]))).collect();
         let sizes = model.entities.iter().map(|e| if e.is_group() { 1 } else { rows }).collect();
-        // The person entity takes the identifiers themselves, any other non-group entity a copy.
+        // The person entity takes the identifiers themselves, any other non-group entity the
+        // same column.
         let person = model.person_entity();
         let mut group_ids: Vec<Arc<[String]>> = model
             .entities
@@ -112,7 +113,8 @@ impl Dataset {
         self.set_input_value(model, var, year, Value::Column(values.into()))
     }
 
-    /// Sets an input given as a run-time value: a column, packed or not (a scalar is refused).
+    /// Sets an input given as a run-time value: a column, packed or not (a scalar is one row:
+    /// the value of a group of one).
     pub fn set_input_value(&mut self, model: &Model, var: VarId, year: i32, values: Value) -> Result<(), DatasetError> {
         let len = match &values {
             Value::Column(c) => c.len(),
@@ -129,7 +131,7 @@ impl Dataset {
     }
 
     /// Packs every input column that a smaller form holds exactly (see [`Packed`]): for a
-    /// dataset that is read, computed once and written, the inputs take about 40 % less memory.
+    /// dataset that is read, computed once and written, the inputs take about half the memory.
     /// A column shared with someone else is left as it is (packing it would free nothing).
     pub fn pack_inputs(&mut self) {
         self.inputs.par_iter_mut().for_each(|(_, values)| {
