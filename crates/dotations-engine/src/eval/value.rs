@@ -96,8 +96,10 @@ impl Packed {
         if values.iter().all(float) {
             return Some(Packed::Floats(values.iter().map(|v| *v as f32).collect()));
         }
-        // `as i32` saturates (and gives 0 for NaN): the check back rejects what it changed.
-        let cents = |v: &f64| (v * 100.0).round() as i32;
+        // `as i32` saturates (and gives 0 for NaN): the check back rejects what it changed. Ties
+        // to even is one instruction, where `round` is a library call; a tie is half a cent,
+        // which no rounding makes a cent.
+        let cents = |v: &f64| (v * 100.0).round_ties_even() as i32;
         if values.iter().all(|v| (f64::from(cents(v)) / 100.0).to_bits() == v.to_bits()) {
             return Some(Packed::Cents(values.iter().map(cents).collect()));
         }
