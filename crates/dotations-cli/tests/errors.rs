@@ -150,3 +150,15 @@ fn unknown_variable_on_the_command_line() {
     );
     insta::assert_snapshot!(stderr);
 }
+
+#[test]
+fn a_full_disk_while_writing_is_an_error_not_a_hang() {
+    // The formatters stop when the writing stops: the command ends with the system's reason.
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let stderr = fails(&std::env::temp_dir(), &["compute", "--year", "2025", "--output", "/dev/full"]);
+    assert!(stderr.contains("cannot write /dev/full"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+}
