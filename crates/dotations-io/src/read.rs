@@ -59,7 +59,7 @@ pub struct PendingTable {
 const BLOCKS_AHEAD: usize = 16;
 
 impl PendingTable {
-    /// Starts reading `reader` (its blocks wait, at most [`BLOCKS_AHEAD`], to be parsed);
+    /// Starts reading `reader` (its blocks wait, at most `BLOCKS_AHEAD` (16), to be parsed);
     /// `name` is used in messages.
     pub fn start(reader: impl Read + Send + 'static, name: String) -> PendingTable {
         let (sender, blocks) = std::sync::mpsc::sync_channel(BLOCKS_AHEAD);

@@ -2,7 +2,7 @@
 //!
 //! A test file holds one test or a list of tests; each test gives a situation (communes, their
 //! États and their inputs), a period, and the values it expects. This crate reads those files
-//! ([`format`]), builds the situation as a [`dotations_engine::Dataset`] and the expected
+//! ([`format`](mod@format)), builds the situation as a [`dotations_engine::Dataset`] and the expected
 //! values for the model at hand (`situation`), computes each expected variable for its year
 //! with OpenFisca's semantics — an input not given takes its default value, and a variable
 //! read for another year while it is being computed takes its default (the "spiral" rule,

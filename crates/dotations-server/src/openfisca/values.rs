@@ -3,7 +3,7 @@
 //!
 //! OpenFisca stores floats as `float32` and answers `/calculate` with
 //! `float(str(numpy.float32(x)))`: the shortest decimal that reads back to the same `float32`.
-//! The engine computes in `f64`; [`calculate_value`] rounds to `f32` the same way, so that a
+//! The engine computes in `f64`; [`output`] rounds to `f32` the same way, so that a
 //! value both engines compute alike prints alike (`0.1`, not `0.10000000149011612`).
 
 use chrono::NaiveDate;
