@@ -116,12 +116,7 @@ impl Dataset {
     /// Sets an input given as a run-time value: a column, packed or not (a scalar is one row:
     /// the value of a group of one).
     pub fn set_input_value(&mut self, model: &Model, var: VarId, year: i32, values: Value) -> Result<(), DatasetError> {
-        let len = match &values {
-            Value::Column(c) => c.len(),
-            Value::Packed(p) => p.len(),
-            Value::Scalar(_) => 1,
-        };
-        self.check_length(model, var, len)?;
+        self.check_length(model, var, values.rows())?;
         let values = match values {
             Value::Scalar(v) => Value::Column(Arc::from([v])),
             values => values,

@@ -182,11 +182,7 @@ fn impact(base: &Value, base_impact: Impact, value: &Value, threshold: Threshold
     if unchanged {
         return base_impact;
     }
-    let rows = match value {
-        Value::Column(column) => column.len(),
-        Value::Packed(column) => column.len(),
-        Value::Scalar(_) => 1,
-    };
+    let rows = value.rows();
     // Read as slices: a loop over a thousand variants of every commune.
     let (base, value) = (base.to_column(rows), value.to_column(rows));
     let (mut winners, mut losers) = (0, 0);

@@ -27,6 +27,15 @@ impl Value {
         }
     }
 
+    /// The number of rows it holds (a scalar: one).
+    pub fn rows(&self) -> usize {
+        match self {
+            Value::Column(c) => c.len(),
+            Value::Packed(p) => p.len(),
+            Value::Scalar(_) => 1,
+        }
+    }
+
     /// The column of `f64`, if the value is one (not a scalar, not a packed column).
     pub fn as_column(&self) -> Option<&Arc<[f64]>> {
         match self {
