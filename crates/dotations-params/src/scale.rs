@@ -136,7 +136,14 @@ impl ScaleF64 {
                 if x.is_nan() || x == f64::INFINITY {
                     return 0.0;
                 }
-                let reached = self.thresholds.partition_point(|t| *t <= x);
+                // The thresholds are in increasing order: the brackets reached are those whose
+                // threshold is ≤ x. A scale has a few brackets: counting them all, without
+                // branches, is quicker than a binary search's unpredictable jumps.
+                let reached = if n <= 32 {
+                    self.thresholds.iter().map(|t| usize::from(*t <= x)).sum()
+                } else {
+                    self.thresholds.partition_point(|t| *t <= x)
+                };
                 reached.checked_sub(1).map_or(0.0, value)
             }
             ScaleKind::MarginalAmount => (0..n)
@@ -217,6 +224,21 @@ mod tests {
         assert_eq!(s.calc(f64::NAN), 0.0);
         assert_eq!(s.calc(f64::INFINITY), 0.0);
         assert_eq!(s.calc(f64::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn single_amount_counts_its_thresholds_as_a_binary_search_finds_them() {
+        // Up to 32 thresholds are counted, more are searched: both give the bracket reached.
+        for n in [1usize, 5, 32, 33, 100] {
+            let brackets: Vec<(Decimal, Decimal)> =
+                (0..n).map(|i| (Decimal::from(i as i64 * 10), Decimal::from(i as i64 + 1))).collect();
+            let s = ScaleAt { kind: ScaleKind::SingleAmount, brackets };
+            for x in [-1.0, 0.0, 5.0, 10.0, 155.0, 319.99, 320.0, 1e12, f64::NAN, f64::INFINITY] {
+                let reached = (0..n).filter(|i| (*i as f64 * 10.0) <= x).count();
+                let expected = if x.is_nan() || x == f64::INFINITY || reached == 0 { 0.0 } else { reached as f64 };
+                assert_eq!(s.calc(x), expected, "{n} thresholds, x = {x}");
+            }
+        }
     }
 
     #[test]

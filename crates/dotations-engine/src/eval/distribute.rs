@@ -72,10 +72,21 @@ struct Rows {
     floors: f64,
     /// Σ scores of every row that has one: `budget / total_score` is the first guess.
     total_score: f64,
-    /// Score, floor and ceiling of each bounded row with a positive score.
+    /// Score, floor and ceiling of each bounded row with a positive score: the first `bounded`
+    /// values of each column (the columns are reused from solve to solve, and only that many
+    /// values are written each time: what lies beyond is left over from an earlier solve).
     scores: Vec<f64>,
     floors_each: Vec<f64>,
     ceilings: Vec<f64>,
+    bounded: usize,
+}
+
+impl Rows {
+    /// The scores, floors and ceilings of the bounded rows.
+    fn bounded(&self) -> (&[f64], &[f64], &[f64]) {
+        let n = self.bounded;
+        (&self.scores[..n], &self.floors_each[..n], &self.ceilings[..n])
+    }
 }
 
 pub fn distribute(input: &Distribution<'_>) -> Result<Distributed, DistributeError> {
@@ -172,9 +183,6 @@ fn classify(input: &Distribution<'_>) -> Rows {
         (scores[kept], floors_each[kept], ceilings[kept]) = (score, floor, ceiling);
         kept += usize::from(bounded);
     }
-    for column in [&mut scores, &mut floors_each, &mut ceilings] {
-        column.truncate(kept);
-    }
     let lanes = |sums: [f64; LANES]| {
         let mut total = Sum::default();
         sums.into_iter().for_each(|s| total.add(s));
@@ -188,10 +196,11 @@ fn classify(input: &Distribution<'_>) -> Rows {
         slope,
         constant,
         floors: floors.value(),
-        total_score: slope + scores.iter().sum::<f64>(),
+        total_score: slope + scores[..kept].iter().sum::<f64>(),
         scores,
         floors_each,
         ceilings,
+        bounded: kept,
     }
 }
 
@@ -224,10 +233,10 @@ thread_local! {
     static SPARE_COLUMNS: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// A column of `rows` zeros (and one more), reused if one is spare.
+/// A column of `rows` values (and one more), reused if one is spare: what it holds is left over
+/// from an earlier solve (not zeroed: the values read are written first).
 fn spare_column(rows: usize) -> Vec<f64> {
     let mut column = SPARE_COLUMNS.with_borrow_mut(Vec::pop).unwrap_or_default();
-    column.clear();
     column.resize(rows + 1, 0.0);
     column
 }
@@ -341,13 +350,10 @@ fn piece(score: f64, floor: f64, ceiling: f64, x: f64) -> (f64, f64) {
 /// piece's equation is solved to the last bits whatever the number of rows.
 fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
     let (mut fixed, mut slope) = (TwoSums::default(), TwoSums::default());
-    let whole = rows.scores.len() / LANES * LANES;
+    let (scores, floors, ceilings) = rows.bounded();
+    let whole = scores.len() / LANES * LANES;
     for start in (0..whole).step_by(LANES) {
-        let (s, f, c) = (
-            &rows.scores[start..start + LANES],
-            &rows.floors_each[start..start + LANES],
-            &rows.ceilings[start..start + LANES],
-        );
+        let (s, f, c) = (&scores[start..start + LANES], &floors[start..start + LANES], &ceilings[start..start + LANES]);
         for lane in 0..LANES {
             let (bound, score) = piece(s[lane], f[lane], c[lane], x);
             fixed.add(lane, bound);
@@ -357,8 +363,8 @@ fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
     let (mut fixed_total, mut slope_total) = (fixed.total(), slope.total());
     fixed_total.add(rows.constant);
     slope_total.add(rows.slope);
-    for row in whole..rows.scores.len() {
-        let (bound, score) = piece(rows.scores[row], rows.floors_each[row], rows.ceilings[row], x);
+    for row in whole..scores.len() {
+        let (bound, score) = piece(scores[row], floors[row], ceilings[row], x);
         fixed_total.add(bound);
         slope_total.add(score);
     }
@@ -369,9 +375,10 @@ fn linearise(rows: &Rows, x: f64) -> (f64, f64) {
 /// piece; the piece's equation is then solved with [`linearise`]'s compensated sums.
 fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
     let (mut fixed, mut slope) = ([0.0; LANES], [0.0; LANES]);
-    let scores = rows.scores.chunks_exact(LANES);
-    let floors = rows.floors_each.chunks_exact(LANES);
-    let ceilings = rows.ceilings.chunks_exact(LANES);
+    let (all_scores, all_floors, all_ceilings) = rows.bounded();
+    let scores = all_scores.chunks_exact(LANES);
+    let floors = all_floors.chunks_exact(LANES);
+    let ceilings = all_ceilings.chunks_exact(LANES);
     let (mut fixed_rest, mut slope_rest) = (rows.constant, rows.slope);
     let whole = scores.len() * LANES;
     for ((s, f), c) in scores.zip(floors).zip(ceilings) {
@@ -381,8 +388,8 @@ fn linearise_fast(rows: &Rows, x: f64) -> (f64, f64) {
             slope[lane] += score;
         }
     }
-    for row in whole..rows.scores.len() {
-        let (bound, score) = piece(rows.scores[row], rows.floors_each[row], rows.ceilings[row], x);
+    for row in whole..all_scores.len() {
+        let (bound, score) = piece(all_scores[row], all_floors[row], all_ceilings[row], x);
         fixed_rest += bound;
         slope_rest += score;
     }
@@ -495,8 +502,9 @@ fn solve_by_breakpoints(rows: &Rows, budget: f64) -> Result<f64, DistributeError
     // in increasing order, tracking the total and its slope.
     let mut total = rows.constant;
     let mut slope = rows.slope;
-    let mut events: Vec<(f64, f64)> = Vec::with_capacity(2 * rows.scores.len());
-    for ((&score, &floor), &ceiling) in rows.scores.iter().zip(&rows.floors_each).zip(&rows.ceilings) {
+    let (scores, floors, ceilings) = rows.bounded();
+    let mut events: Vec<(f64, f64)> = Vec::with_capacity(2 * scores.len());
+    for ((&score, &floor), &ceiling) in scores.iter().zip(floors).zip(ceilings) {
         let (start, end) = (floor / score, ceiling / score);
         if start > 0.0 {
             total += floor;
@@ -589,6 +597,38 @@ mod tests {
         let result = run(33.0, &[1.0, 1.0], &[10.0, 20.0], None).unwrap();
         assert_eq!(result.amounts, [12.0, 21.0]);
         assert_eq!(result.point, 21.0);
+    }
+
+    #[test]
+    fn a_solve_reads_none_of_the_rows_an_earlier_solve_left_in_its_columns() {
+        // The bounded rows' columns are reused on a thread without being cleared: a solve with
+        // few bounded rows after one with many must give what it gives alone.
+        let few = Distribution {
+            budget: 100.0,
+            score: &[1.0, 2.0, 0.0, 3.0],
+            previous: &[0.0, 40.0, 0.0, 0.0],
+            low: 0.9,
+            high: 1.2,
+            unbounded: None,
+        };
+        let alone = point_value(&few).unwrap();
+        let rows = 5_000;
+        let score: Vec<f64> = (0..rows).map(|i| 1.0 + (i % 13) as f64).collect();
+        let previous: Vec<f64> = (0..rows).map(|i| 100.0 + (i % 17) as f64).collect();
+        let total: f64 = previous.iter().sum();
+        let many = Distribution {
+            budget: total * 1.05,
+            score: &score,
+            previous: &previous,
+            low: 0.9,
+            high: 1.2,
+            unbounded: None,
+        };
+        assert!(point_value(&many).is_ok());
+        assert_eq!(point_value(&few).unwrap().to_bits(), alone.to_bits());
+        // Row 1 is bounded within [36, 48]: 4x + clamp(2x, 36, 48) = 100 gives x = 16 (2x = 32
+        // is below its floor: 64 + 36 = 100).
+        assert_eq!(alone, 16.0);
     }
 
     /// Deterministic pseudo-random numbers in [0, 1) (a linear congruential generator).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::model::{BinaryOp, Builtin, UnaryOp};
 
 use super::scale::ScaleTable;
-use super::value::Value;
+use super::value::{Packed, Value};
 
 /// Binds `$f` to the scalar function of a binary operator and evaluates `$body` with it, once
 /// per operator: each loop that uses it is specialised (inlined and vectorisable), where a
@@ -159,10 +159,22 @@ const SPARE_CHUNKS_KEPT: usize = 32;
 
 impl Chunk {
     fn collect(values: impl Iterator<Item = f64>) -> Chunk {
-        let mut buffer = SPARE_CHUNKS.with(|spares| spares.borrow_mut().pop()).unwrap_or_default();
+        let mut buffer = Chunk::spare();
         buffer.clear();
         buffer.extend(values);
         Chunk(buffer)
+    }
+
+    /// A chunk of `len` values for the caller to overwrite, every one: what it holds before is
+    /// left over from an earlier use (zeroing it would be a pass for nothing).
+    fn to_overwrite(len: usize) -> Chunk {
+        let mut buffer = Chunk::spare();
+        buffer.resize(len, 0.0);
+        Chunk(buffer)
+    }
+
+    fn spare() -> Vec<f64> {
+        SPARE_CHUNKS.with(|spares| spares.borrow_mut().pop()).unwrap_or_default()
     }
 }
 
@@ -230,6 +242,18 @@ impl Program {
                     c => select(view_ref(&c, &None), &a, &b, out),
                 }
             }
+            Program::Unary(op, a) => {
+                let a = a.eval(env, start, end);
+                write1(&a, out, unary_fn(*op));
+            }
+            Program::Scale(table, x) => {
+                let x = x.eval(env, start, end);
+                write1(&x, out, |v| table.calc(v));
+            }
+            Program::Call(builtin, args) => {
+                let args: Vec<Operand<'_>> = args.iter().map(|a| a.eval(env, start, end)).collect();
+                call_into(*builtin, args, out);
+            }
             _ => write_operand(&self.eval(env, start, end), out),
         }
     }
@@ -248,8 +272,10 @@ impl Program {
                 None => match env.slot(*slot) {
                     Value::Scalar(v) => Operand::Scalar(*v),
                     Value::Column(c) => Operand::Slice(&c[start..end]),
+                    // One value for every row: read as a constant.
+                    Value::Packed(p) if matches!(**p, Packed::Same { .. }) => Operand::Scalar(p.at(0)),
                     Value::Packed(p) => {
-                        let mut rows = Chunk::collect(std::iter::repeat_n(0.0, len));
+                        let mut rows = Chunk::to_overwrite(len);
                         p.unpack_into(start, &mut rows);
                         Operand::Owned(rows)
                     }
@@ -285,7 +311,7 @@ impl Program {
                 if let Operand::Scalar(c) = c {
                     return if c != 0.0 { a } else { b };
                 }
-                let mut out = Chunk::collect(std::iter::repeat_n(0.0, len));
+                let mut out = Chunk::to_overwrite(len);
                 select(view_ref(&c, &None), &a, &b, &mut out);
                 Operand::Owned(out)
             }
@@ -306,6 +332,18 @@ fn write_operand(operand: &Operand<'_>, out: &mut [f64]) {
         Operand::Scalar(v) => out.fill(*v),
         Operand::Slice(s) => out.copy_from_slice(s),
         Operand::Owned(v) => out.copy_from_slice(v),
+    }
+}
+
+/// `out[i] = f(a[i])`.
+fn write1(a: &Operand<'_>, out: &mut [f64], f: impl Fn(f64) -> f64) {
+    match a {
+        Operand::Scalar(x) => out.fill(f(*x)),
+        a => {
+            for (o, x) in out.iter_mut().zip(view_ref(a, &None)) {
+                *o = f(*x);
+            }
+        }
     }
 }
 
@@ -337,25 +375,34 @@ fn select(c: &[f64], a: &Operand<'_>, b: &Operand<'_>, out: &mut [f64]) {
     match (a, b) {
         (Operand::Scalar(a), Operand::Scalar(b)) => {
             for (o, c) in out.iter_mut().zip(c) {
-                *o = if *c != 0.0 { *a } else { *b };
+                *o = pick(*c, *a, *b);
             }
         }
         (Operand::Scalar(a), b) => {
             for ((o, c), b) in out.iter_mut().zip(c).zip(view_ref(b, &None)) {
-                *o = if *c != 0.0 { *a } else { *b };
+                *o = pick(*c, *a, *b);
             }
         }
         (a, Operand::Scalar(b)) => {
             for ((o, c), a) in out.iter_mut().zip(c).zip(view_ref(a, &None)) {
-                *o = if *c != 0.0 { *a } else { *b };
+                *o = pick(*c, *a, *b);
             }
         }
         (a, b) => {
             for (((o, c), a), b) in out.iter_mut().zip(c).zip(view_ref(a, &None)).zip(view_ref(b, &None)) {
-                *o = if *c != 0.0 { *a } else { *b };
+                *o = pick(*c, *a, *b);
             }
         }
     }
+}
+
+/// `if c { a } else { b }` on the values' bits. Written as a plain `if` over two slices, the
+/// compiler selects between the two addresses and loads through a vector gather, several times
+/// slower than loading both and blending them.
+#[inline(always)]
+fn pick(c: f64, a: f64, b: f64) -> f64 {
+    let mask = u64::from(c != 0.0).wrapping_neg();
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 /// A constant spread over a chunk, to be read as a slice (`None` for a column operand).
@@ -434,6 +481,33 @@ fn view_ref<'a>(operand: &'a Operand<'_>, spread: &'a Option<Vec<f64>>) -> &'a [
         (Operand::Slice(s), None) => s,
         (Operand::Owned(v), None) => v,
         (Operand::Scalar(_), None) => unreachable!("a constant is spread"),
+    }
+}
+
+/// A builtin's values written into `out`: the last pass of the common builtins writes there
+/// directly (the others are computed, then copied).
+fn call_into(builtin: Builtin, mut args: Vec<Operand<'_>>, out: &mut [f64]) {
+    let len = out.len();
+    match builtin {
+        Builtin::Min | Builtin::Max => {
+            let f = if builtin == Builtin::Min { min_nan } else { max_nan };
+            let last = args.pop().expect("at least two arguments");
+            let mut args = args.into_iter();
+            let first = args.next().expect("at least two arguments");
+            let rest = args.fold(first, |acc, next| map2(acc, next, len, f));
+            write2(&rest, &last, out, f);
+        }
+        Builtin::Clamp => {
+            let high = args.pop().expect("clamp high");
+            let low = args.pop().expect("clamp low");
+            let x = args.pop().expect("clamp value");
+            write2(&map2(x, low, len, max_nan), &high, out, min_nan);
+        }
+        Builtin::Ratio if matches!(args[2], Operand::Scalar(_)) => {
+            let Some(Operand::Scalar(default)) = args.pop() else { unreachable!("a constant default") };
+            write2(&args[0], &args[1], out, move |x, y| ratio(x, y, default));
+        }
+        _ => write_operand(&call(builtin, args, len), out),
     }
 }
 
@@ -634,6 +708,56 @@ mod tests {
         let env = Env::new(&slots, &membership);
         let expected = |i: usize| if i.is_multiple_of(2) { 10.0 } else { 20.0 } + i as f64;
         assert!(program(1).run(&env, rows).iter().enumerate().all(|(i, v)| *v == expected(i)));
+    }
+
+    #[test]
+    fn a_condition_picks_the_exact_bits_of_its_branch() {
+        let rows = CHUNK + 3;
+        let cond: Arc<[f64]> = (0..rows).map(|i| [0.0, 1.0, f64::NAN, -0.0][i % 4]).collect();
+        let then: Arc<[f64]> = (0..rows).map(|i| if i % 8 == 1 { -0.0 } else { f64::NAN }).collect();
+        let other: Arc<[f64]> = (0..rows).map(|i| i as f64).collect();
+        let slots = vec![Some(Value::Column(cond)), Some(Value::Column(then.clone())), Some(Value::Column(other))];
+        let program = |a, b| Program::If(Box::new(Program::Slot(0)), Box::new(a), Box::new(b));
+        // A NaN condition is true, -0.0 false, as numpy's `where` reads them.
+        let out = run(&program(Program::Slot(1), Program::Slot(2)), slots.clone(), rows);
+        for (i, v) in out.iter().enumerate() {
+            let expected = if i % 4 == 1 || i % 4 == 2 { then[i] } else { i as f64 };
+            assert_eq!(v.to_bits(), expected.to_bits(), "row {i}");
+        }
+        let out = run(&program(Program::Const(-0.0), Program::Slot(2)), slots, rows);
+        assert_eq!(out[1].to_bits(), (-0.0f64).to_bits());
+        assert_eq!(out[3], 3.0);
+    }
+
+    #[test]
+    fn a_builtin_written_in_place_gives_what_it_gives_inside_an_expression() {
+        // At the root, a builtin writes into the output; inside an expression (here the branch
+        // of a constant condition) it gives a chunk: the two must agree to the bit.
+        let rows = 2 * CHUNK + 11;
+        let x: Arc<[f64]> = (0..rows).map(|i| [f64::NAN, -3.5, 0.0, 7.25, 1e9][i % 5] + (i % 3) as f64).collect();
+        let y: Arc<[f64]> = (0..rows).map(|i| [0.0, 2.0, -1.0, f64::NAN][i % 4]).collect();
+        let slots = vec![Some(Value::Column(x)), Some(Value::Column(y))];
+        let (x, y) = (|| Box::new(Program::Slot(0)), || Box::new(Program::Slot(1)));
+        let calls = [
+            Program::Call(Builtin::Min, vec![*x(), *y()]),
+            Program::Call(Builtin::Max, vec![*x(), Program::Const(1.0), *y()]),
+            Program::Call(Builtin::Clamp, vec![*x(), Program::Const(-1.0), *y()]),
+            Program::Call(Builtin::Ratio, vec![*x(), *y(), Program::Const(-2.0)]),
+            Program::Call(Builtin::Ratio, vec![*x(), *y(), *x()]),
+            Program::Call(Builtin::Floor, vec![*x()]),
+            Program::Unary(UnaryOp::Negate, x()),
+        ];
+        for call in calls {
+            let nested =
+                Program::If(Box::new(Program::Const(1.0)), Box::new(call.clone()), Box::new(Program::Const(0.0)));
+            let (root, inside) = (run(&call, slots.clone(), rows), run(&nested, slots.clone(), rows));
+            let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&root), bits(&inside), "{call:?}");
+        }
+        let min = run(&Program::Call(Builtin::Min, vec![*x(), *y()]), slots, rows);
+        assert!(min[0].is_nan() && min[3].is_nan());
+        // Row 1: min(-3.5 + 1, 2) = -2.5.
+        assert_eq!(min[1], -2.5);
     }
 
     #[test]

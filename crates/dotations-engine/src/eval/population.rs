@@ -11,7 +11,7 @@ use crate::model::Statistic;
 
 /// numpy's pairwise summation of a contiguous float64 array (blocks of 128, eight accumulators).
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    pairwise(0, values.len(), &|i| values[i])
+    pairwise(values, &|block, _| block_sum(block, |_, v| v))
 }
 
 /// The pairwise sum of the values of the rows that pass the filter, zero elsewhere: the sum of
@@ -19,41 +19,57 @@ pub fn pairwise_sum(values: &[f64]) -> f64 {
 pub fn masked_sum(values: &[f64], filter: Option<&[f64]>) -> f64 {
     match filter {
         None => pairwise_sum(values),
-        Some(filter) => pairwise(0, values.len(), &|i| if filter[i] != 0.0 { values[i] } else { 0.0 }),
+        Some(filter) => {
+            assert_eq!(filter.len(), values.len(), "a filter per row");
+            pairwise(values, &|block, start| {
+                let filter = &filter[start..start + block.len()];
+                block_sum(block, |i, v| if filter[i] != 0.0 { v } else { 0.0 })
+            })
+        }
     }
 }
 
-/// numpy's pairwise summation of the `n` values `value(start)`, `value(start + 1)`, ….
-fn pairwise(start: usize, n: usize, value: &impl Fn(usize) -> f64) -> f64 {
-    if n < 8 {
-        let mut sum = 0.0;
-        for i in start..start + n {
-            sum += value(i);
+/// numpy's pairwise summation: halves (cut at a multiple of 8) summed apart down to blocks of at
+/// most 128 values, which `block` sums (given the block and the index of its first value).
+fn pairwise(values: &[f64], block: &impl Fn(&[f64], usize) -> f64) -> f64 {
+    fn split(values: &[f64], start: usize, block: &impl Fn(&[f64], usize) -> f64) -> f64 {
+        let n = values.len();
+        if n <= 128 {
+            return block(values, start);
         }
-        sum
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        for (j, r) in r.iter_mut().enumerate() {
-            *r = value(start + j);
-        }
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (j, r) in r.iter_mut().enumerate() {
-                *r += value(start + i + j);
-            }
-            i += 8;
-        }
-        let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            sum += value(start + i);
-            i += 1;
-        }
-        sum
-    } else {
         let mut half = n / 2;
         half -= half % 8;
-        pairwise(start, half, value) + pairwise(start + half, n - half, value)
+        let (left, right) = values.split_at(half);
+        split(left, start, block) + split(right, start + half, block)
     }
+    split(values, 0, block)
+}
+
+/// The sum of a block of at most 128 values, `value(i, values[i])` each, in numpy's order: one
+/// by one under 8 values; else eight running sums over the whole groups of 8, added in pairs,
+/// then the rest one by one. Written over arrays of 8 so that the eight sums are one vector.
+#[inline(always)]
+fn block_sum(values: &[f64], value: impl Fn(usize, f64) -> f64) -> f64 {
+    let n = values.len();
+    if n < 8 {
+        return values.iter().enumerate().fold(0.0, |sum, (i, v)| sum + value(i, *v));
+    }
+    let whole = n - n % 8;
+    let mut r = [0.0; 8];
+    for (j, r) in r.iter_mut().enumerate() {
+        *r = value(j, values[j]);
+    }
+    for (k, group) in values[8..whole].chunks_exact(8).enumerate() {
+        let first = 8 + 8 * k;
+        for j in 0..8 {
+            r[j] += value(first + j, group[j]);
+        }
+    }
+    let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (i, v) in values.iter().enumerate().skip(whole) {
+        sum += value(i, *v);
+    }
+    sum
 }
 
 /// The values of the rows that pass the filter, zero elsewhere.
@@ -173,14 +189,9 @@ pub fn rank(values: &[f64], order: Order) -> Vec<f64> {
             after.push((ordered_bits(key(*v)), row));
         }
     }
-    // The row breaks ties, which makes the (faster) unstable sort stable.
-    // Large rankings are sorted on both cores.
+    // A radix sort, stable: rows of equal values stay in row order, as they were pushed.
     for keys in [&mut before, &mut after] {
-        if keys.len() > 8_192 {
-            rayon::slice::ParallelSliceMut::par_sort_unstable(keys.as_mut_slice());
-        } else {
-            keys.sort_unstable();
-        }
+        radsort::sort_by_key(keys.as_mut_slice(), |(key, _)| *key);
     }
     let order = before.iter().map(|(_, r)| *r).chain(zeros).chain(after.iter().map(|(_, r)| *r));
     let mut ranks = vec![0.0; values.len()];
@@ -245,6 +256,35 @@ mod tests {
     fn ranks_are_stable_for_ties() {
         assert_eq!(rank(&[3.0, 5.0, 3.0, 0.0, 5.0], Order::Descending), [3.0, 1.0, 4.0, 5.0, 2.0]);
         assert_eq!(rank(&[3.0, f64::NAN, 1.0], Order::Ascending), [2.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn ranks_match_a_stable_sort_on_many_values() {
+        // Values with many ties, both signs, zeros and NaN, as a stable comparison sort ranks them.
+        let values: Vec<f64> = (0..20_000u64)
+            .map(|i| match (i * 2_654_435_761) % 1_000 {
+                0..=99 => 0.0,
+                100..=104 => f64::NAN,
+                105..=109 => -0.0,
+                r => (r as f64 - 500.0) * 0.25,
+            })
+            .collect();
+        for order in [Order::Ascending, Order::Descending] {
+            let key = |v: f64| match order {
+                Order::Ascending => v,
+                Order::Descending => -v,
+            };
+            let mut rows: Vec<usize> = (0..values.len()).collect();
+            // NaN last: those rows are kept apart, in row order, and put after the others. The
+            // others are sorted stably (-0.0 is 0.0: adding 0.0 makes it so).
+            let (nan, mut rows): (Vec<usize>, Vec<usize>) = rows.drain(..).partition(|r| values[*r].is_nan());
+            rows.sort_by(|a, b| (key(values[*a]) + 0.0).partial_cmp(&(key(values[*b]) + 0.0)).expect("no NaN"));
+            let mut expected = vec![0.0; values.len()];
+            for (position, row) in rows.into_iter().chain(nan).enumerate() {
+                expected[row] = (position + 1) as f64;
+            }
+            assert_eq!(rank(&values, order), expected, "{order:?}");
+        }
     }
 
     #[test]
