@@ -92,24 +92,24 @@ impl Packed {
     /// are fewer than two rows: nothing to save).
     pub fn pack(values: &[f64]) -> Option<Packed> {
         let (first, _) = values.split_first().filter(|_| values.len() > 1)?;
-        if values.iter().all(|v| v.to_bits() == first.to_bits()) {
+        if all_of(values, |v| v.to_bits() == first.to_bits()) {
             return Some(Packed::Same { value: *first, rows: values.len() });
         }
         // Checked by converting back, bit for bit: -0.0 and NaN are no byte, and an f32 NaN may
         // not give back the same payload.
         let byte = |v: &f64| f64::from(*v as u8).to_bits() == v.to_bits();
-        if values.iter().all(byte) {
+        if all_of(values, byte) {
             return Some(Packed::Bytes(values.iter().map(|v| *v as u8).collect()));
         }
         let float = |v: &f64| f64::from(*v as f32).to_bits() == v.to_bits();
-        if values.iter().all(float) {
+        if all_of(values, float) {
             return Some(Packed::Floats(values.iter().map(|v| *v as f32).collect()));
         }
         // `as i32` saturates (and gives 0 for NaN): the check back rejects what it changed. Ties
         // to even is one instruction, where `round` is a library call; a tie is half a cent,
         // which no rounding makes a cent.
         let cents = |v: &f64| (v * 100.0).round_ties_even() as i32;
-        if values.iter().all(|v| (f64::from(cents(v)) / 100.0).to_bits() == v.to_bits()) {
+        if all_of(values, |v| (f64::from(cents(v)) / 100.0).to_bits() == v.to_bits()) {
             return Some(Packed::Cents(values.iter().map(cents).collect()));
         }
         None
@@ -162,6 +162,12 @@ impl Packed {
         self.unpack_into(0, &mut values);
         values
     }
+}
+
+/// Whether `test` holds for every value: block by block, each block checked whole (a loop
+/// without an early exit is one the compiler vectorises), stopping at the first block that fails.
+fn all_of(values: &[f64], test: impl Fn(&f64) -> bool) -> bool {
+    values.chunks(256).all(|block| block.iter().fold(true, |all, v| all & test(v)))
 }
 
 #[cfg(test)]
