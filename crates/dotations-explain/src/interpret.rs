@@ -47,8 +47,8 @@ pub(crate) fn derive<'a>(ctx: &Context<'a>, node: usize, formula: &'a Formula) -
     }
     let mut value = frame.eval(&formula.expr);
     if ctx.model.variables[planned.var].value_type == ValueType::Integer {
-        // Integer variables are stored truncated toward zero (as the run's last step does).
-        value = value.trunc();
+        // Integer variables are stored as the run's last step stores them.
+        value = dotations_engine::eval::kernels::to_integer(value);
     }
     (value, frame.record)
 }

@@ -311,8 +311,8 @@ impl Plan {
                 };
                 program.run_rows(&env, first_row, out);
                 if *truncate {
-                    // Integer variables are stored truncated toward zero, as OpenFisca stores them.
-                    out.iter_mut().for_each(|v| *v = super::kernels::trunc(*v));
+                    // Integer variables are stored as the reference stores them (see `to_integer`).
+                    out.iter_mut().for_each(|v| *v = super::kernels::to_integer(*v));
                 }
                 let out: &[f64] = out;
                 written[*slot] = Some(out);
@@ -426,8 +426,8 @@ fn execute(
             let values = Arc::get_mut(&mut column).expect("a pooled column is not shared");
             program.run_into(&env, values);
             if *truncate {
-                // Integer variables are stored truncated toward zero, as OpenFisca stores them.
-                values.iter_mut().for_each(|v| *v = super::kernels::trunc(*v));
+                // Integer variables are stored as the reference stores them (see `to_integer`).
+                values.iter_mut().for_each(|v| *v = super::kernels::to_integer(*v));
             }
             match entity {
                 None => Value::Scalar(values[0]),

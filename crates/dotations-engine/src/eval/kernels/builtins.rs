@@ -149,6 +149,32 @@ pub fn trunc(x: f64) -> f64 {
     }
 }
 
+/// The value an integer variable stores for `x`, as the reference stores it (numpy's cast to
+/// `int64` on x86-64): truncated toward zero; NaN, ±∞ and values beyond the `int64` range have
+/// no integer and become −2⁶³. A division by zero in an integer variable thus gives −2⁶³,
+/// where the reference gives it too (with `int32` storage, −2³¹: the DF of about 2.1 billion
+/// euros of `shared/domain.md` §0.1).
+///
+/// ```
+/// use dotations_engine::eval::kernels::to_integer;
+/// assert_eq!(to_integer(-2.9), -2.0);
+/// assert_eq!(to_integer(1e17 + 0.0), 1e17);
+/// assert_eq!(to_integer(f64::NAN), -9_223_372_036_854_775_808.0);
+/// assert_eq!(to_integer(f64::INFINITY), -9_223_372_036_854_775_808.0);
+/// ```
+pub fn to_integer(x: f64) -> f64 {
+    /// 2⁶³: the `int64` range is [−2⁶³, 2⁶³).
+    const RANGE: f64 = 9_223_372_036_854_775_808.0;
+    if x.abs() < 9.0e15 {
+        (x as i64) as f64
+    } else if (-RANGE..RANGE).contains(&x) {
+        // Beyond 2⁵³ every f64 is a whole number already.
+        x
+    } else {
+        -RANGE
+    }
+}
+
 /// `min` that propagates NaN, as numpy's `minimum` does (Rust's `f64::min` ignores NaN).
 fn min_nan(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
