@@ -274,10 +274,9 @@ mod tests {
                 Order::Ascending => v,
                 Order::Descending => -v,
             };
-            let mut rows: Vec<usize> = (0..values.len()).collect();
             // NaN last: those rows are kept apart, in row order, and put after the others. The
             // others are sorted stably (-0.0 is 0.0: adding 0.0 makes it so).
-            let (nan, mut rows): (Vec<usize>, Vec<usize>) = rows.drain(..).partition(|r| values[*r].is_nan());
+            let (nan, mut rows): (Vec<usize>, Vec<usize>) = (0..values.len()).partition(|r| values[*r].is_nan());
             rows.sort_by(|a, b| (key(values[*a]) + 0.0).partial_cmp(&(key(values[*b]) + 0.0)).expect("no NaN"));
             let mut expected = vec![0.0; values.len()];
             for (position, row) in rows.into_iter().chain(nan).enumerate() {
