@@ -124,6 +124,8 @@ pub struct ScaleF64 {
 
 impl ScaleF64 {
     /// See [`ScaleAt::calc`].
+    // Inlined across crates: the kernels apply it to every value of a column.
+    #[inline]
     pub fn calc(&self, x: f64) -> f64 {
         let n = self.thresholds.len();
         let threshold = |index: usize| self.thresholds[index];

@@ -14,6 +14,7 @@ impl ScaleTable {
         ScaleTable { path, scale: at.to_f64() }
     }
 
+    #[inline]
     pub fn calc(&self, x: f64) -> f64 {
         self.scale.calc(x)
     }

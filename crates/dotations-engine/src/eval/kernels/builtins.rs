@@ -10,14 +10,10 @@ use super::loops::{map1, map2, map3, view_ref, write2, write_operand, Chunk, Ope
 pub(super) fn call_into(builtin: Builtin, mut args: Vec<Operand<'_>>, out: &mut [f64]) {
     let len = out.len();
     match builtin {
-        Builtin::Min | Builtin::Max => {
-            let f = if builtin == Builtin::Min { min_nan } else { max_nan };
-            let last = args.pop().expect("at least two arguments");
-            let mut args = args.into_iter();
-            let first = args.next().expect("at least two arguments");
-            let rest = args.fold(first, |acc, next| map2(acc, next, len, f));
-            write2(&rest, &last, out, f);
-        }
+        // One arm each: `min_nan` and `max_nan` stay two functions the loops inline, where one
+        // variable holding either would be a pointer called for every value.
+        Builtin::Min => fold_into(args, out, min_nan),
+        Builtin::Max => fold_into(args, out, max_nan),
         Builtin::Clamp => {
             let high = args.pop().expect("clamp high");
             let low = args.pop().expect("clamp low");
@@ -30,6 +26,16 @@ pub(super) fn call_into(builtin: Builtin, mut args: Vec<Operand<'_>>, out: &mut 
         }
         _ => write_operand(&call(builtin, args, len), out),
     }
+}
+
+/// `f` folded over the arguments, left to right, the last pass written into `out`.
+fn fold_into(mut args: Vec<Operand<'_>>, out: &mut [f64], f: impl Fn(f64, f64) -> f64 + Copy) {
+    let len = out.len();
+    let last = args.pop().expect("at least two arguments");
+    let mut args = args.into_iter();
+    let first = args.next().expect("at least two arguments");
+    let rest = args.fold(first, |acc, next| map2(acc, next, len, f));
+    write2(&rest, &last, out, f);
 }
 
 pub(super) fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand<'e> {
@@ -161,21 +167,26 @@ pub fn trunc(x: f64) -> f64 {
 /// assert_eq!(to_integer(1e17 + 0.0), 1e17);
 /// assert_eq!(to_integer(f64::NAN), -9_223_372_036_854_775_808.0);
 /// assert_eq!(to_integer(f64::INFINITY), -9_223_372_036_854_775_808.0);
+/// // The bounds of the range: −2⁶³ is an integer, 2⁶³ is not.
+/// assert_eq!(to_integer(-9_223_372_036_854_775_808.0), -9_223_372_036_854_775_808.0);
+/// assert_eq!(to_integer(9_223_372_036_854_775_808.0), -9_223_372_036_854_775_808.0);
+/// assert_eq!(to_integer(-0.5).to_bits(), 0.0f64.to_bits());
 /// ```
+#[inline]
 pub fn to_integer(x: f64) -> f64 {
     /// 2⁶³: the `int64` range is [−2⁶³, 2⁶³).
     const RANGE: f64 = 9_223_372_036_854_775_808.0;
-    if x.abs() < 9.0e15 {
+    // Within the range the conversion truncates exactly, and converting back is exact too (a
+    // value beyond 2⁵³ is a whole number already). One select: the loop over a column vectorises.
+    if (-RANGE..RANGE).contains(&x) {
         (x as i64) as f64
-    } else if (-RANGE..RANGE).contains(&x) {
-        // Beyond 2⁵³ every f64 is a whole number already.
-        x
     } else {
         -RANGE
     }
 }
 
 /// `min` that propagates NaN, as numpy's `minimum` does (Rust's `f64::min` ignores NaN).
+#[inline]
 fn min_nan(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
@@ -184,6 +195,7 @@ fn min_nan(a: f64, b: f64) -> f64 {
     }
 }
 
+#[inline]
 fn max_nan(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
@@ -192,6 +204,7 @@ fn max_nan(a: f64, b: f64) -> f64 {
     }
 }
 
+#[inline]
 fn ratio(a: f64, b: f64, default: f64) -> f64 {
     if b != 0.0 {
         a / b
