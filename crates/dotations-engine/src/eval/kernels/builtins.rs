@@ -15,9 +15,7 @@ pub(super) fn call_into(builtin: Builtin, mut args: Vec<Operand<'_>>, out: &mut 
         Builtin::Min => fold_into(args, out, min_nan),
         Builtin::Max => fold_into(args, out, max_nan),
         Builtin::Clamp => {
-            let high = args.pop().expect("clamp high");
-            let low = args.pop().expect("clamp low");
-            let x = args.pop().expect("clamp value");
+            let (x, low, high) = clamp_args(args);
             write2(&map2(x, low, len, max_nan), &high, out, min_nan);
         }
         Builtin::Ratio if matches!(args[2], Operand::Scalar(_)) => {
@@ -30,30 +28,31 @@ pub(super) fn call_into(builtin: Builtin, mut args: Vec<Operand<'_>>, out: &mut 
 
 /// `f` folded over the arguments, left to right, the last pass written into `out`.
 fn fold_into(mut args: Vec<Operand<'_>>, out: &mut [f64], f: impl Fn(f64, f64) -> f64 + Copy) {
-    let len = out.len();
     let last = args.pop().expect("at least two arguments");
+    write2(&fold(args, out.len(), f), &last, out, f);
+}
+
+/// `f` folded over the arguments, left to right.
+fn fold<'e>(args: Vec<Operand<'e>>, len: usize, f: impl Fn(f64, f64) -> f64 + Copy) -> Operand<'e> {
     let mut args = args.into_iter();
-    let first = args.next().expect("at least two arguments");
-    let rest = args.fold(first, |acc, next| map2(acc, next, len, f));
-    write2(&rest, &last, out, f);
+    let first = args.next().expect("at least one argument");
+    args.fold(first, |acc, next| map2(acc, next, len, f))
+}
+
+/// The value, low and high bound of `clamp`.
+fn clamp_args(mut args: Vec<Operand<'_>>) -> (Operand<'_>, Operand<'_>, Operand<'_>) {
+    let high = args.pop().expect("clamp high");
+    let low = args.pop().expect("clamp low");
+    let x = args.pop().expect("clamp value");
+    (x, low, high)
 }
 
 pub(super) fn call<'e>(builtin: Builtin, mut args: Vec<Operand<'e>>, len: usize) -> Operand<'e> {
     match builtin {
-        Builtin::Min => {
-            let mut args = args.into_iter();
-            let first = args.next().expect("at least two arguments");
-            args.fold(first, |acc, next| map2(acc, next, len, min_nan))
-        }
-        Builtin::Max => {
-            let mut args = args.into_iter();
-            let first = args.next().expect("at least two arguments");
-            args.fold(first, |acc, next| map2(acc, next, len, max_nan))
-        }
+        Builtin::Min => fold(args, len, min_nan),
+        Builtin::Max => fold(args, len, max_nan),
         Builtin::Clamp => {
-            let high = args.pop().expect("clamp high");
-            let low = args.pop().expect("clamp low");
-            let x = args.pop().expect("clamp value");
+            let (x, low, high) = clamp_args(args);
             map2(map2(x, low, len, max_nan), high, len, min_nan)
         }
         Builtin::Ratio => {
