@@ -110,7 +110,7 @@ enum Command {
     /// one row each: the value, then per dotation the national total, the communes receiving
     /// it (amount > 0), and the winners and losers against the law in force. The law in force
     /// is computed once; each value recomputes only what it changes, in parallel (1 000 values
-    /// of a DSR envelope take a few seconds). See docs/whatif.md.
+    /// of a DSR envelope take under a second on 2 cores). See docs/whatif.md.
     ///
     /// Examples:
     ///   dotations sweep dotation_solidarite_rurale.cible.montant 400_000_000..600_000_000 \
@@ -120,6 +120,8 @@ enum Command {
     ///   dotations sweep 'population.groupes_demographiques.brackets[3].threshold' 1_800..2_200 \
     ///       --steps 5 --year 2025 --variables dsr_fraction_perequation,dotation_forfaitaire
     #[command(verbatim_doc_comment)]
+    // `brackets[3]` above is a parameter path in the help text, not a link to documentation.
+    #[allow(rustdoc::broken_intra_doc_links)]
     Sweep(commands::sweep::Args),
     /// Find the value of one parameter that makes the result meet a target.
     ///
