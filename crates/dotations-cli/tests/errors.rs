@@ -130,6 +130,16 @@ fn missing_previous_year_column_says_why_that_year_is_needed() {
 }
 
 #[test]
+fn a_table_with_a_header_and_no_rows() {
+    let dir = broken_model("no-rows", "communes_2024.csv", |text| text.lines().next().unwrap().to_string() + "\n");
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
 fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)

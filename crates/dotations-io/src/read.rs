@@ -312,6 +312,14 @@ impl TableHeader {
                 cell_errors - MAX_CELL_ERRORS
             )));
         }
+        if row == 0 && !diagnostics.has_errors() {
+            // No commune: nothing to compute, and national columns would have no value to give.
+            diagnostics.push(
+                Diagnostic::error(format!("{name} has a header but no rows"))
+                    .at(Location::new(name, 1, 1))
+                    .with_help("give one row per commune after the header"),
+            );
+        }
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }

@@ -555,7 +555,15 @@ fn population(
             let total = pairwise_sum(&value);
             Value::Column(value.iter().map(|v| v / total).collect())
         }
-        PopulationStep::First { value } => Value::Scalar(scalar(slots, *value)),
+        PopulationStep::First { value } => match slots[*value].as_ref().expect("computed before") {
+            // A table of no commune (a situation may have none) has no first value to give.
+            column if column.rows() == 0 => {
+                return Err(
+                    Diagnostic::error("`first` has no value to take: there is no commune").at(model.location(origin))
+                )
+            }
+            column => Value::Scalar(column.at(0)),
+        },
         PopulationStep::Distribute { point, .. } => {
             let located = |error| distribute_error(error, origin, model, dataset);
             with_distribution(op, slots, rows, |input| {

@@ -113,6 +113,13 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> Result<DgclFile, Diagnostics> {
         rows.push(record.iter().map(str::to_string).collect());
         lines.push(line);
     }
+    if rows.is_empty() && !diagnostics.has_errors() {
+        diagnostics.push(
+            Diagnostic::error(format!("{name} has a header but no rows"))
+                .at(Location::new(name, 1, 1))
+                .with_help("give the DGCL file with its communes, one row each"),
+        );
+    }
     diagnostics.into_result(DgclFile { name: name.to_string(), headers, rows, lines })
 }
 
@@ -404,6 +411,12 @@ mod tests {
     fn a_byte_order_mark_is_not_part_of_the_first_header() {
         let file = read_bytes("\u{feff}Code,Nom\n01004,A\n".as_bytes(), "f.csv").unwrap();
         assert_eq!(file.headers[0], "Code");
+    }
+
+    #[test]
+    fn a_file_of_headers_only_is_an_error() {
+        let errors = read_bytes(b"Code,Nom\r\n", "f.csv").unwrap_err();
+        assert_eq!(errors.to_string().lines().next(), Some("error: f.csv has a header but no rows"));
     }
 
     #[test]
