@@ -140,6 +140,29 @@ fn a_table_with_a_header_and_no_rows() {
 }
 
 #[test]
+fn a_missing_value_written_nan_is_not_a_number() {
+    let dir = broken_model("nan", "communes_2024.csv", replace("B,Beta,800,", "B,Beta,nan,"));
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn a_commune_given_twice() {
+    let dir = broken_model("twice", "communes_2024.csv", |text| {
+        let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();
+        format!("{text}{beta}\n")
+    });
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
 fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)

@@ -324,6 +324,12 @@ impl TableHeader {
             return Err(diagnostics);
         }
         let (ids, code) = identifiers(&specs, &mut texts, row);
+        if let Some(column) = code {
+            let duplicates = duplicate_codes(&ids, header_location(column));
+            if duplicates.has_errors() {
+                return Err(duplicates);
+            }
+        }
         let mut dataset = Dataset::single_group_sharing(model, ids.clone());
         let mut columns = Vec::with_capacity(specs.len());
         for (column, (header, spec)) in specs.into_iter().enumerate() {
@@ -607,7 +613,13 @@ fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'stati
         let cell = cell.trim_ascii();
         return match whole_number(cell) {
             Some(value) => Ok(value),
-            None => fast_float2::parse(cell).map_err(|_| "a number"),
+            // `nan` and `inf` parse, but a commune's criterion is a finite number: such a cell is
+            // most often a missing value, which computing on would turn into wrong amounts.
+            None => match fast_float2::parse::<f64, _>(cell) {
+                Ok(value) if value.is_finite() => Ok(value),
+                Ok(_) => Err("a finite number"),
+                Err(_) => Err("a number"),
+            },
         };
     }
     let text = std::str::from_utf8(cell).map_err(|_| "valid UTF-8")?.trim();
@@ -677,6 +689,23 @@ fn identifiers(specs: &[(String, Spec)], texts: &mut [Vec<String>], rows: usize)
         Some(column) if texts[column].len() == rows => (std::mem::take(&mut texts[column]).into(), code),
         _ => ((1..=rows).map(|i| format!("row {i}")).collect(), None),
     }
+}
+
+/// Each commune code given a second time, as the DGCL reader reports them: results are matched
+/// to communes by their code (the years of a chain, explanations, the DGCL's files).
+fn duplicate_codes(codes: &[String], column: Location) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(codes.len());
+    for (row, code) in codes.iter().enumerate() {
+        if let Some(previous) = first.insert(code.as_str(), row) {
+            diagnostics.push(
+                Diagnostic::error(format!("row {}: commune `{code}` appears twice", row + 1))
+                    .at(column.clone())
+                    .with_note(format!("first on row {}", previous + 1)),
+            );
+        }
+    }
+    diagnostics
 }
 
 #[cfg(test)]
