@@ -28,4 +28,4 @@ pub mod ast;
 mod parser;
 
 pub use ast::*;
-pub use parser::{parse, parse_body, parse_expression, Parsed};
+pub use parser::{parse, parse_body, parse_expression, Parsed, MAX_NESTING};

@@ -173,3 +173,39 @@ variable d : number, per commune, yearly
     assert_eq!(names, ["b", "d"], "a and c do not parse; d parses but its formula has a bad date");
     insta::assert_snapshot!(parsed.diagnostics.to_string());
 }
+
+/// Depth of an expression tree, counted as the builder counts it (an operator, a call, a field,
+/// a condition or a reference is a level).
+fn depth(expr: &Expr) -> usize {
+    let below = |e: &Expr| depth(e);
+    1 + match &expr.kind {
+        ExprKind::Binary { lhs, rhs, .. } => below(lhs).max(below(rhs)),
+        ExprKind::Negate(e) | ExprKind::Not(e) => below(e),
+        ExprKind::If { condition, then, otherwise } => below(condition).max(below(then)).max(below(otherwise)),
+        _ => 0,
+    }
+}
+
+#[test]
+fn expressions_nested_past_the_limit_are_an_error_not_a_crash() {
+    let formula = |expr: String| format!("variable x : number, per commune, yearly\n  = {expr}\n");
+    // Within the limit: a sum of 150 terms and 150 nested parentheses parse, whole.
+    let sum = vec!["a"; 150].join(" + ");
+    let file = parse_ok(&formula(sum));
+    let Some(Formula { expr, .. }) = only_variable(&file).formulas.first() else { panic!("a formula") };
+    assert_eq!(depth(expr), 150);
+    let nested = format!("{}a{}", "(1 + ".repeat(150), ")".repeat(150));
+    parse_ok(&formula(nested));
+    // Past it, by a long chain or deep parentheses (thousands of levels would exhaust the
+    // stack of the passes that follow the tree): one error each, at the expression.
+    let cases = [(vec!["a"; 5_000].join(" + "), 5), (format!("{}a{}", "(1 + ".repeat(250), ")".repeat(250)), 1006)];
+    for (expr, column) in cases {
+        let parsed = parse(&SourceText::new("deep.rules", formula(expr)));
+        // Messages quote the line: only their first lines are shown.
+        let messages: Vec<String> =
+            parsed.diagnostics.iter().map(|d| d.to_string().lines().take(2).collect::<Vec<_>>().join("\n")).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].contains(&format!("nests more than {MAX_NESTING} levels deep")), "{}", messages[0]);
+        assert!(messages[0].contains(&format!("deep.rules:2:{column}")), "{}", messages[0]);
+    }
+}

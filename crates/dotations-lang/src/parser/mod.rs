@@ -14,6 +14,7 @@ use pest::Parser as _;
 use crate::ast::*;
 use errors::syntax_error;
 use tree::Builder;
+pub use tree::MAX_NESTING;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar.pest"]
@@ -43,7 +44,7 @@ pub fn parse(source: &SourceText) -> Parsed {
         let chunk = &text[start..end];
         match RuleParser::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
-                let builder = Builder { source, offset: start, diagnostics: &mut diagnostics };
+                let builder = Builder::new(source, start, &mut diagnostics);
                 builder.file(pairs.next().expect("file rule"), &mut file);
             }
             Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
@@ -68,7 +69,7 @@ pub fn parse_expression(source: &SourceText) -> Result<Expr, Diagnostics> {
         ));
     }
     let mut diagnostics = Diagnostics::new();
-    let expr = Builder { source, offset: 0, diagnostics: &mut diagnostics }.expr(pair);
+    let expr = Builder::new(source, 0, &mut diagnostics).expr(pair);
     diagnostics.into_result(expr)
 }
 
@@ -79,7 +80,7 @@ pub fn parse_body(source: &SourceText) -> Result<(Vec<Binding>, Expr), Diagnosti
         .map_err(|e| Diagnostics::from(syntax_error(source, 0, text.len(), &e)))?;
     let body = pairs.next().expect("whole_body rule").into_inner().next().expect("body");
     let mut diagnostics = Diagnostics::new();
-    let mut builder = Builder { source, offset: 0, diagnostics: &mut diagnostics };
+    let mut builder = Builder::new(source, 0, &mut diagnostics);
     let (bindings, expr) = builder.body(body);
     diagnostics.into_result((bindings, expr))
 }

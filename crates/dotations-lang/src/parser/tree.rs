@@ -7,15 +7,41 @@ use pest::iterators::Pair;
 use super::Rule;
 use crate::ast::*;
 
+/// How deep an expression's tree may be: each operator, call, condition or read of a period
+/// is one level (a sum of 30 terms is 29). The passes over a formula (checking, planning,
+/// explaining) follow its tree, and a tree of thousands of levels would exhaust the stack;
+/// no formula of the law comes near this.
+pub const MAX_NESTING: usize = 200;
+
 /// Turns pest pairs into syntax tree nodes. Semantic checks that need only the text (valid
-/// dates) are reported here; names are checked later by the engine.
+/// dates, how deep expressions nest) are reported here; names are checked later by the engine.
 pub(super) struct Builder<'a> {
     pub(super) source: &'a SourceText,
     pub(super) offset: usize,
     pub(super) diagnostics: &'a mut Diagnostics,
+    /// Levels of the expression tree above the expression being built.
+    depth: usize,
+    /// Whether an expression nested too deep was reported (once is enough).
+    too_deep: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    pub(super) fn new(source: &'a SourceText, offset: usize, diagnostics: &'a mut Diagnostics) -> Self {
+        Builder { source, offset, diagnostics, depth: 0, too_deep: false }
+    }
+
+    /// Builds an expression `levels` deep above what `build` builds below it; one that would
+    /// pass [`MAX_NESTING`] is an error (reported once) and is not built.
+    fn nested(&mut self, levels: usize, span: Span, build: impl FnOnce(&mut Self) -> Expr) -> Expr {
+        if self.depth + levels > MAX_NESTING {
+            return self.too_deep(span);
+        }
+        self.depth += levels;
+        let built = build(self);
+        self.depth -= levels;
+        built
+    }
+
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.offset + s.start(), self.offset + s.end())
@@ -261,20 +287,22 @@ impl Builder<'_> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => self.expr(first(pair)),
-            Rule::conditional => {
+            Rule::conditional => self.nested(1, span, |b| {
                 let mut inner = pair.into_inner();
-                let condition = Box::new(self.expr(inner.next().expect("condition")));
-                let then = Box::new(self.expr(inner.next().expect("then")));
-                let otherwise = Box::new(self.expr(inner.next().expect("else")));
+                let condition = Box::new(b.expr(inner.next().expect("condition")));
+                let then = Box::new(b.expr(inner.next().expect("then")));
+                let otherwise = Box::new(b.expr(inner.next().expect("else")));
                 Expr { kind: ExprKind::If { condition, then, otherwise }, span }
-            }
+            }),
             Rule::disjunction | Rule::conjunction | Rule::sum | Rule::product => self.binary_chain(pair),
             Rule::negation => {
                 let mut inner = pair.into_inner();
                 let head = inner.next().expect("negation");
                 if head.as_rule() == Rule::not_op {
-                    let operand = self.expr(inner.next().expect("negated"));
-                    Expr { kind: ExprKind::Not(Box::new(operand)), span }
+                    self.nested(1, span, |b| {
+                        let operand = b.expr(inner.next().expect("negated"));
+                        Expr { kind: ExprKind::Not(Box::new(operand)), span }
+                    })
                 } else {
                     self.expr(head)
                 }
@@ -284,8 +312,10 @@ impl Builder<'_> {
                 let mut inner = pair.into_inner();
                 let head = inner.next().expect("unary");
                 if head.as_rule() == Rule::neg_op {
-                    let operand = self.expr(inner.next().expect("negated"));
-                    Expr { kind: ExprKind::Negate(Box::new(operand)), span }
+                    self.nested(1, span, |b| {
+                        let operand = b.expr(inner.next().expect("negated"));
+                        Expr { kind: ExprKind::Negate(Box::new(operand)), span }
+                    })
                 } else {
                     self.expr(head)
                 }
@@ -293,20 +323,23 @@ impl Builder<'_> {
             Rule::postfix => {
                 // The pair's span may end with the blanks pest skipped looking for a field.
                 let span = Span::new(span.start, span.start + pair.as_str().trim_end().len());
-                let mut inner = pair.into_inner().peekable();
-                let mut expr = self.expr(inner.next().expect("primary"));
-                // A parenthesised expression spans its parentheses (the primary rule that holds
-                // them is silent): a location shows `(1 + b)`, not `1 + b`.
-                // A name keeps its own span (tools link it), even in parentheses.
-                if inner.peek().is_none() && !matches!(expr.kind, ExprKind::Reference(_)) {
-                    expr.span = span;
-                }
-                for field in inner {
-                    let name = self.name(first(field));
-                    let span = expr.span.to(name.span);
-                    expr = Expr { kind: ExprKind::Field { target: Box::new(expr), field: name }, span };
-                }
-                expr
+                let fields = pair.clone().into_inner().count() - 1;
+                self.nested(fields, span, |b| {
+                    let mut inner = pair.into_inner().peekable();
+                    let mut expr = b.expr(inner.next().expect("primary"));
+                    // A parenthesised expression spans its parentheses (the primary rule that
+                    // holds them is silent): a location shows `(1 + b)`, not `1 + b`.
+                    // A name keeps its own span (tools link it), even in parentheses.
+                    if inner.peek().is_none() && !matches!(expr.kind, ExprKind::Reference(_)) {
+                        expr.span = span;
+                    }
+                    for field in inner {
+                        let name = b.name(first(field));
+                        let span = expr.span.to(name.span);
+                        expr = Expr { kind: ExprKind::Field { target: Box::new(expr), field: name }, span };
+                    }
+                    expr
+                })
             }
             Rule::number => {
                 let text = pair.as_str().to_string();
@@ -319,13 +352,34 @@ impl Builder<'_> {
             Rule::boolean => Expr { kind: ExprKind::Boolean(pair.as_str() == "true"), span },
             Rule::string => Expr { kind: ExprKind::Text(self.string(pair)), span },
             Rule::year => Expr { kind: ExprKind::Year, span },
-            Rule::call => self.call(pair),
-            Rule::name_ref => self.reference(pair),
+            Rule::call => self.nested(1, span, |b| b.call(pair)),
+            Rule::name_ref => self.nested(1, span, |b| b.reference(pair)),
             other => unreachable!("unexpected rule in expression: {other:?}"),
         }
     }
 
+    /// An expression nested past [`MAX_NESTING`]: reported once, and built as a number.
+    fn too_deep(&mut self, span: Span) -> Expr {
+        if !self.too_deep {
+            self.too_deep = true;
+            let location = self.source.location(span.start, span.len());
+            self.diagnostics.push(
+                Diagnostic::error(format!("this expression nests more than {MAX_NESTING} levels deep"))
+                    .at(location)
+                    .with_help("name parts of it with `let`, or make them variables of their own"),
+            );
+        }
+        Expr { kind: ExprKind::Number { value: 0.0, text: "0".into() }, span }
+    }
+
     fn binary_chain(&mut self, pair: Pair<Rule>) -> Expr {
+        // A chain of n operands is a tree of n - 1 levels (`a + b + c` is `(a + b) + c`).
+        let levels = pair.clone().into_inner().count() / 2;
+        let span = self.span(&pair);
+        self.nested(levels, span, |b| b.binary_chain_of(pair))
+    }
+
+    fn binary_chain_of(&mut self, pair: Pair<Rule>) -> Expr {
         let mut inner = pair.into_inner();
         let mut lhs = self.expr(inner.next().expect("operand"));
         while let Some(op) = inner.next() {
@@ -345,6 +399,14 @@ impl Builder<'_> {
     }
 
     fn comparison(&mut self, pair: Pair<Rule>) -> Expr {
+        if pair.clone().into_inner().count() > 1 {
+            let span = self.span(&pair);
+            return self.nested(1, span, |b| b.comparison_of(pair));
+        }
+        self.expr(first(pair))
+    }
+
+    fn comparison_of(&mut self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first_operand = self.expr(inner.next().expect("operand"));
