@@ -5,7 +5,7 @@
 //! path of the culprit in the request (`{"communes": {"c1": {"populaton": "…"}}}`), so a client
 //! written for OpenFisca reads our errors as it reads its.
 
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dotations_diagnostics::Diagnostics;
@@ -52,6 +52,16 @@ impl ApiError {
     /// The user's input (a scenario, a criterion) is wrong: 400 with the diagnostics as text.
     pub fn invalid(diagnostics: &Diagnostics) -> ApiError {
         ApiError::bad_request(plain(diagnostics))
+    }
+
+    /// A query string that does not read (`?year=abc`): 400, in JSON like every error.
+    pub fn query(rejection: QueryRejection) -> ApiError {
+        ApiError::new(rejection.status(), format!("Cannot read the query string: {}", rejection.body_text()))
+    }
+
+    /// A path segment that does not read (percent-encoded bytes that are no UTF-8).
+    pub fn path(rejection: PathRejection) -> ApiError {
+        ApiError::new(rejection.status(), format!("Cannot read the path: {}", rejection.body_text()))
     }
 
     /// A request body that could not be read: too large (413) or cut short (400).

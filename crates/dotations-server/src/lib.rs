@@ -31,7 +31,7 @@ pub mod whatif;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -141,7 +141,8 @@ async fn parameters(State(state): State<Shared>, headers: HeaderMap) -> Response
     AxumJson(openfisca::metadata::parameters(&state.model, &base_url(&headers))).into_response()
 }
 
-async fn parameter(State(state): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn parameter(State(state): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(ApiError::path)?;
     match openfisca::metadata::parameter(&state.model, &id) {
         Some(parameter) => Ok(AxumJson(parameter).into_response()),
         None => Err(ApiError::not_found(format!("no parameter `{id}`: see GET /parameters"))),
@@ -152,7 +153,8 @@ async fn variables(State(state): State<Shared>, headers: HeaderMap) -> Response 
     AxumJson(openfisca::metadata::variables(&state.model, &base_url(&headers))).into_response()
 }
 
-async fn variable(State(state): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn variable(State(state): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(ApiError::path)?;
     match state.model.variable_id(&id) {
         Some(var) => Ok(AxumJson(openfisca::metadata::variable(&state.model, var)).into_response()),
         None => Err(ApiError::not_found(openfisca::situation::unknown_variable(&id))),
@@ -179,7 +181,11 @@ async fn trace(State(state): State<Shared>, body: Result<Bytes, BytesRejection>)
     Ok(AxumJson(output).into_response())
 }
 
-async fn search(State(state): State<Shared>, Query(query): Query<communes::SearchQuery>) -> Result<Response, ApiError> {
+async fn search(
+    State(state): State<Shared>,
+    query: Result<Query<communes::SearchQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(ApiError::query)?;
     let year = state.year(query.year)?;
     let found = communes::search(year, query.search.as_deref().unwrap_or_default());
     Ok(AxumJson(found).into_response())
@@ -187,9 +193,10 @@ async fn search(State(state): State<Shared>, Query(query): Query<communes::Searc
 
 async fn commune(
     State(state): State<Shared>,
-    Path(code): Path<String>,
-    Query(query): Query<communes::PageQuery>,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<communes::PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let (Path(code), Query(query)) = (code.map_err(ApiError::path)?, query.map_err(ApiError::query)?);
     let page = blocking(move || {
         let year = state.year(query.year)?;
         communes::page(&state, year, &code, query.depth)
@@ -200,10 +207,11 @@ async fn commune(
 
 async fn simulation(
     State(state): State<Shared>,
-    Path(code): Path<String>,
-    Query(query): Query<communes::YearQuery>,
+    code: Result<Path<String>, PathRejection>,
+    query: Result<Query<communes::YearQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let (Path(code), Query(query)) = (code.map_err(ApiError::path)?, query.map_err(ApiError::query)?);
     let bytes = body.map_err(ApiError::body)?;
     let change: whatif::Change = if bytes.iter().all(u8::is_ascii_whitespace) {
         whatif::Change::default()
@@ -218,7 +226,11 @@ async fn simulation(
     Ok(AxumJson(simulated).into_response())
 }
 
-async fn law(State(state): State<Shared>, Query(query): Query<communes::YearQuery>) -> Result<Response, ApiError> {
+async fn law(
+    State(state): State<Shared>,
+    query: Result<Query<communes::YearQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(ApiError::query)?;
     let year = state.year(query.year)?.year;
     let parameters = whatif::law(&state.model, year);
     let years: Vec<i32> = state.years.keys().copied().collect();
@@ -227,9 +239,10 @@ async fn law(State(state): State<Shared>, Query(query): Query<communes::YearQuer
 
 async fn scenario(
     State(state): State<Shared>,
-    Query(query): Query<communes::YearQuery>,
+    query: Result<Query<communes::YearQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(ApiError::query)?;
     let bytes = body.map_err(ApiError::body)?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("the scenario must be UTF-8 text (YAML or JSON)"))?;

@@ -59,6 +59,24 @@ async fn unknown_routes_and_methods_answer_json() {
 }
 
 #[tokio::test]
+async fn a_query_string_or_a_path_that_does_not_read_answers_json() {
+    for (uri, culprit) in [
+        ("/law?year=abc", "Cannot read the query string"),
+        ("/communes?search=x&year=20x5", "Cannot read the query string"),
+        ("/communes/%ff%fe", "Cannot read the path"),
+        ("/variable/%ff", "Cannot read the path"),
+    ] {
+        let answer = get(uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+        let message = answer.json()["error"].as_str().unwrap_or_default().to_string();
+        assert!(message.starts_with(culprit), "{uri}: {message}");
+    }
+    let answer = post("/scenario?year=abc", "{}").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.json()["error"].as_str().unwrap().contains("year"));
+}
+
+#[tokio::test]
 async fn the_page_and_its_assets_are_served() {
     let page = get("/").await;
     assert_eq!(page.status, StatusCode::OK);
