@@ -325,9 +325,11 @@ impl TableHeader {
         }
         let (ids, code) = identifiers(&specs, &mut texts, row);
         if let Some(column) = code {
-            let duplicates = duplicate_codes(&ids, header_location(column));
-            if duplicates.has_errors() {
-                return Err(duplicates);
+            // Rows are not kept with their lines (a quoted cell may span several): the errors
+            // point at the column.
+            let mistakes = check_codes(&ids, |_| header_location(column));
+            if mistakes.has_errors() {
+                return Err(mistakes);
             }
         }
         let mut dataset = Dataset::single_group_sharing(model, ids.clone());
@@ -691,17 +693,24 @@ fn identifiers(specs: &[(String, Spec)], texts: &mut [Vec<String>], rows: usize)
     }
 }
 
-/// Each commune code given a second time, as the DGCL reader reports them: results are matched
-/// to communes by their code (the years of a chain, explanations, the DGCL's files).
-fn duplicate_codes(codes: &[String], column: Location) -> Diagnostics {
+/// The commune codes that are empty or given a second time, as errors: results are matched to
+/// communes by their code (the years of a chain, explanations, the DGCL's files). `location`
+/// places the code of a row.
+pub(crate) fn check_codes(codes: &[String], location: impl Fn(usize) -> Location) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(codes.len());
     for (row, code) in codes.iter().enumerate() {
-        if let Some(previous) = first.insert(code.as_str(), row) {
+        if code.is_empty() {
+            diagnostics
+                .push(Diagnostic::error(format!("row {}: the commune code is empty", row + 1)).at(location(row)));
+            continue;
+        }
+        let first_row = *first.entry(code.as_str()).or_insert(row);
+        if first_row != row {
             diagnostics.push(
                 Diagnostic::error(format!("row {}: commune `{code}` appears twice", row + 1))
-                    .at(column.clone())
-                    .with_note(format!("first on row {}", previous + 1)),
+                    .at(location(row))
+                    .with_note(format!("first on row {}", first_row + 1)),
             );
         }
     }
@@ -711,6 +720,24 @@ fn duplicate_codes(codes: &[String], column: Location) -> Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_given_three_times_points_each_repeat_at_its_first_row_and_an_empty_code_is_named() {
+        let codes: Vec<String> = ["01004", "01002", "01004", "", "01004"].map(String::from).to_vec();
+        let text = check_codes(&codes, |row| Location::new("f.csv", row + 2, 1)).to_string();
+        let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error") || l.contains("note")).collect();
+        assert_eq!(
+            errors,
+            [
+                "error: row 3: commune `01004` appears twice",
+                "  = note: first on row 1",
+                "error: row 4: the commune code is empty",
+                "error: row 5: commune `01004` appears twice",
+                "  = note: first on row 1",
+            ],
+            "{text}"
+        );
+    }
 
     #[test]
     fn whole_numbers_read_digit_by_digit_as_the_general_parser_reads_them() {

@@ -146,23 +146,7 @@ impl DgclFile {
     pub fn codes(&self, mapping: &Mapping) -> Result<Vec<String>, Diagnostics> {
         let column = self.index(&mapping.code, mapping)?;
         let codes: Vec<String> = self.rows.iter().map(|row| normalize_code(&row[column])).collect();
-        let mut diagnostics = Diagnostics::new();
-        let mut first = HashMap::new();
-        for (row, code) in codes.iter().enumerate() {
-            if code.is_empty() {
-                diagnostics.push(
-                    Diagnostic::error(format!("row {}: the commune code is empty", row + 1))
-                        .at(self.cell_location(row, column)),
-                );
-            } else if let Some(previous) = first.insert(code.as_str(), row) {
-                diagnostics.push(
-                    Diagnostic::error(format!("row {}: commune `{code}` appears twice", row + 1))
-                        .at(self.cell_location(row, column))
-                        .with_note(format!("first on row {}", previous + 1)),
-                );
-            }
-        }
-        diagnostics.into_result(codes)
+        crate::read::check_codes(&codes, |row| self.cell_location(row, column)).into_result(codes)
     }
 
     /// Headers that no entry of the mapping uses and that it does not list as ignored.
