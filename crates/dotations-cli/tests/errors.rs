@@ -163,6 +163,24 @@ fn a_commune_given_twice() {
 }
 
 #[test]
+fn a_year_out_of_the_calendar_is_refused_by_every_command() {
+    // A year without a January 1 in the calendar panicked in `compute`, `solve` and `sweep`, or
+    // gave zeros everywhere (no formula in force).
+    for args in [
+        &["compute", "--year", "300000"][..],
+        &["compute", "--years", "2024..300000"],
+        &["solve", "dotation.enveloppe", "--year", "0", "--target", "total(montant) = baseline"],
+        &["sweep", "dotation.enveloppe", "1..2", "--steps", "2", "--year=-5"],
+        &["explain", "montant", "--commune", "A", "--year", "10000"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_dotations")).args(args).output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("is not a year from 1 to 9999"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)

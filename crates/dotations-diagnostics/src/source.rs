@@ -37,9 +37,11 @@ impl SourceText {
         &self.text
     }
 
-    /// The location of `length` bytes starting at byte `offset`.
+    /// The location of `length` bytes starting at byte `offset`. Offsets inside a character
+    /// (a caller counting one byte for `é`) are moved to its start, and an end inside one to
+    /// its end: a location never cuts a character.
     pub fn location(&self, offset: usize, length: usize) -> Location {
-        let offset = offset.min(self.text.len());
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line_index = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -48,7 +50,7 @@ impl SourceText {
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let line_text = &self.text[line_start..line_end];
         let column = self.text[line_start..offset].chars().count() + 1;
-        let end = (offset + length).min(line_end).max(offset);
+        let end = ceil_char_boundary(&self.text, (offset + length).min(line_end).max(offset));
         let length = self.text[offset..end].chars().count();
         Location {
             file: self.path.clone(),
@@ -74,6 +76,17 @@ impl SourceText {
     }
 }
 
+/// The start of the character that holds byte `index` of `text`.
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    (0..=index).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0)
+}
+
+/// The end of the character that holds byte `index - 1` of `text` (`index` itself when it is a
+/// boundary).
+fn ceil_char_boundary(text: &str, index: usize) -> usize {
+    (index..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +105,16 @@ mod tests {
         let location = source.location(4, 1);
         assert_eq!((location.line, location.column), (11, 7));
         assert_eq!(location.line_text.as_deref(), Some("      b"));
+    }
+
+    #[test]
+    fn a_location_never_cuts_a_character() {
+        // `é` is two bytes: a caller that counts one byte for it must not panic.
+        let source = SourceText::new("target", "total(x) = é");
+        let location = source.location(11, 1);
+        assert_eq!((location.column, location.length), (12, 1));
+        let location = source.location(12, 1);
+        assert_eq!((location.column, location.length), (12, 1));
     }
 
     #[test]

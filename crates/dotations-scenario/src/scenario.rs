@@ -87,7 +87,13 @@ impl Scenario {
             collect(at.text(node, "`description`"), &mut diagnostics, |d| scenario.description = Some(d));
         }
         if let Some(node) = top.get_node("year") {
-            collect(at.integer(node, "`year`"), &mut diagnostics, |year| scenario.year = Some(year as i32));
+            let year =
+                at.integer(node, "`year`").and_then(|year| match i32::try_from(year) {
+                    Ok(year @ 1..=9999) => Ok(year),
+                    _ => Err(Diagnostic::error(format!("`year` must be a year from 1 to 9999, not {year}"))
+                        .at(at.node(node))),
+                });
+            collect(year, &mut diagnostics, |year| scenario.year = Some(year));
         }
         for item in top.get_node("parameters").map(|n| at.items(n)).unwrap_or_default() {
             collect(parameter_change(&at, item), &mut diagnostics, |c| scenario.reform.parameters.push(c));

@@ -213,3 +213,13 @@ fn a_stop_before_the_start_is_refused() {
     assert!(message.contains("scenarios/essai.yaml:5:11"), "{message}");
     assert!(message.contains("`stop` (2024-12-31) is before `start` (2025-01-01)"), "{message}");
 }
+
+#[test]
+fn a_year_out_of_the_calendar_is_refused_not_wrapped() {
+    // 4 294 969 321 is 2025 plus 2^32: cast to 32 bits, it was read as 2025.
+    for year in ["4294969321", "300000", "0"] {
+        let message = error(&format!("name: x\nyear: {year}\n"));
+        assert!(message.contains(&format!("`year` must be a year from 1 to 9999, not {year}")), "{message}");
+        assert!(message.contains("scenarios/essai.yaml:2:7"), "{message}");
+    }
+}

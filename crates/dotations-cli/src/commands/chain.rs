@@ -92,7 +92,7 @@ pub fn refuse_without_years(args: &ChainArgs) -> Result<(), Diagnostics> {
 }
 
 fn parse_years(text: &str) -> Result<(i32, i32), String> {
-    let parse = |t: &str| t.trim().parse::<i32>().map_err(|_| format!("`{t}` is not a year"));
+    let parse = super::parse_year;
     let (first, last) = match text.split_once("..") {
         Some((a, b)) => (parse(a)?, parse(b.trim_start_matches('='))?),
         None => (parse(text)?, parse(text)?),

@@ -12,7 +12,7 @@ use dotations_io::dgcl::{self, Published};
 #[derive(clap::Args)]
 pub struct Args {
     /// The year of the DGCL file, e.g. 2025.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: i32,
     #[command(flatten)]
     dgcl: super::dgcl::DgclArgs,

@@ -10,7 +10,7 @@ use dotations_engine::{MissingInputs, Simulation};
 #[derive(clap::Args)]
 pub struct Args {
     /// The year to compute, e.g. 2025.
-    #[arg(long, required_unless_present = "years")]
+    #[arg(long, required_unless_present = "years", value_parser = super::parse_year)]
     pub(crate) year: Option<i32>,
     /// Input table: one row per commune, one column per input variable (`name__prev` for the
     /// previous year); `.csv` or `.csv.gz`. Default: the embedded synthetic France.

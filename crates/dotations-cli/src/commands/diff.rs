@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "input", requires = "year")]
     embedded: bool,
     /// The year of the impact, e.g. 2025.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: Option<i32>,
     /// Write Markdown (headings, tables, diff blocks) for a pull-request comment.
     #[arg(long)]

@@ -10,7 +10,7 @@ pub struct Args {
     /// The variable to explain, e.g. dsr_fraction_cible.
     variable: String,
     /// The year, e.g. 2025.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: i32,
     /// The commune, by its INSEE code (the `code_insee` column of the data), e.g. 66001.
     #[arg(long, value_name = "CODE")]

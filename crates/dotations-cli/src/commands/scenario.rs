@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// The year to compute; default: the scenario's `year:`.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: Option<i32>,
     /// Input table (`.csv` or `.csv.gz`, as for `dotations compute`). Default: the embedded
     /// synthetic France.

@@ -25,7 +25,7 @@ pub struct Args {
     input: Vec<PathBuf>,
     /// The year of each --input, in the same order; without --input, the embedded years to
     /// serve (default: all of them).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: Vec<i32>,
 }
 

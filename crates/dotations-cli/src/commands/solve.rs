@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "EXPR")]
     target: String,
     /// The year; the value applies from January 1 of that year.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: i32,
     /// The values to search, A..B; default: from half to twice the value in force.
     #[arg(long, value_name = "A..B", allow_hyphen_values = true)]

@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     steps: usize,
     /// The year; each value applies from January 1 of that year.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_year)]
     year: i32,
     /// Input table (`.csv` or `.csv.gz`, as for `compute`). Default: the embedded synthetic France.
     #[arg(long, value_name = "IN.csv[.gz]")]
