@@ -181,6 +181,24 @@ fn a_year_out_of_the_calendar_is_refused_by_every_command() {
 }
 
 #[test]
+fn sweeps_and_searches_beyond_what_a_decimal_holds_are_errors() {
+    // Such ranges panicked on a decimal overflow; a trillion steps ran out of memory.
+    let dir = broken_model("decimal", "communes_2024.csv", |text| text);
+    let data = ["--rules", ".", "--year", "2024", "--input", "communes_2024.csv"];
+    let huge = "-70000000000000000000000000000..70000000000000000000000000000";
+    // `command`, the data options, then `rest` (a range starting with `-` comes after `--`).
+    let run = |command: &str, rest: &[&str]| fails(&dir, &[&[command][..], &data, rest].concat());
+    let stderr = run("sweep", &["--steps", "3", "--", "dotation.enveloppe", huge]);
+    assert!(stderr.contains("too large to divide"), "{stderr}");
+    let stderr = run("sweep", &["dotation.enveloppe", "1..2", "--steps", "1000000000000"]);
+    assert!(stderr.contains("--steps is at most 1000000"), "{stderr}");
+    let between = format!("--between={huge}");
+    // An error of the model at the range's end, not a panic (`fails` checks).
+    let stderr = run("solve", &["dotation.enveloppe", "--target", "total(montant) = baseline", &between]);
+    assert!(stderr.contains("cannot distribute the budget"), "{stderr}");
+}
+
+#[test]
 fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)

@@ -89,7 +89,15 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         high: dotations_params::decimal_to_f64(high),
         goal,
         tolerance,
-        resolution: dotations_params::decimal_to_f64(high - low).abs() * 1e-12,
+        // The width of the range, in f64 when it is beyond what a decimal holds.
+        resolution: high
+            .checked_sub(low)
+            .map_or_else(
+                || dotations_params::decimal_to_f64(high) - dotations_params::decimal_to_f64(low),
+                dotations_params::decimal_to_f64,
+            )
+            .abs()
+            * 1e-12,
         grid: GRID,
         max_evaluations: args.max_evaluations.max(GRID + 1),
     };
@@ -173,7 +181,14 @@ fn bracket(args: &Args, parameter: &Parameter) -> Result<(Decimal, Decimal), Dia
     let (low, high) = match (&args.between, parameter.current) {
         (Some(text), _) => whatif::range(text, "--between")?,
         (None, Some(current)) if !current.is_zero() => {
-            let (half, twice) = (current / Decimal::TWO, current * Decimal::TWO);
+            let twice = current.checked_mul(Decimal::TWO).ok_or_else(|| {
+                Diagnostic::error(format!(
+                    "`{}` is too large to search around: say which values to search",
+                    parameter.path
+                ))
+                .with_help("give them with --between A..B")
+            })?;
+            let half = current / Decimal::TWO;
             (half.min(twice), half.max(twice))
         }
         (None, current) => {

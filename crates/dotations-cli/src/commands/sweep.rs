@@ -153,22 +153,29 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     Ok(())
 }
 
+/// At most this many values in a sweep: each is a row of the output, computed and kept.
+const MAX_STEPS: usize = 1_000_000;
+
 /// `steps` values from `from` to `to` included, evenly spaced, exact to 12 decimals.
 fn evenly(from: Decimal, to: Decimal, steps: usize) -> Result<Vec<Decimal>, Diagnostics> {
+    let too_large =
+        || Diagnostics::from(Diagnostic::error(format!("the values from {from} to {to} are too large to divide")));
     match steps {
         0 => Err(Diagnostic::error("--steps must be at least 1").into()),
         1 => Ok(vec![from]),
-        _ => (0..steps)
-            .map(|i| {
-                let offset =
-                    (to - from).checked_mul(Decimal::from(i)).and_then(|d| d.checked_div(Decimal::from(steps - 1)));
-                offset.and_then(|o| from.checked_add(o)).map(|v| v.round_dp(12).normalize()).ok_or_else(|| {
-                    Diagnostics::from(Diagnostic::error(format!(
-                        "the values from {from} to {to} are too large to divide"
-                    )))
+        _ if steps > MAX_STEPS => Err(Diagnostic::error(format!("--steps is at most {MAX_STEPS}, not {steps}"))
+            .with_help("sweep a narrower range, or several ranges one after the other")
+            .into()),
+        _ => {
+            let span = to.checked_sub(from).ok_or_else(too_large)?;
+            (0..steps)
+                .map(|i| {
+                    let offset =
+                        span.checked_mul(Decimal::from(i)).and_then(|d| d.checked_div(Decimal::from(steps - 1)));
+                    offset.and_then(|o| from.checked_add(o)).map(|v| v.round_dp(12).normalize()).ok_or_else(too_large)
                 })
-            })
-            .collect(),
+                .collect()
+        }
     }
 }
 
