@@ -227,6 +227,12 @@ enum Command {
 fn main() -> ExitCode {
     // `--input-2025 FILE` is spelt `--input-year 2025=FILE` for clap.
     let cli = Cli::parse_from(commands::chain::rewrite_args(std::env::args_os()));
+    if !matches!(cli.command, Command::Serve(_)) {
+        // A reader that stops early (`dotations compute | head`) ends the command as it ends
+        // other Unix tools, by SIGPIPE; Rust's default (the signal ignored) makes printing panic.
+        // The server keeps the default: a client that hangs up must not stop it.
+        sigpipe::reset();
+    }
     let result = match cli.command {
         Command::Compute(args) => commands::compute::run(args),
         Command::Explain(args) => commands::explain::run(args),

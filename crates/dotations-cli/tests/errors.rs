@@ -199,6 +199,29 @@ fn sweeps_and_searches_beyond_what_a_decimal_holds_are_errors() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_command_without_a_panic() {
+    // Output larger than a pipe's buffer (64 KiB), of which the reader takes 10 bytes, as
+    // `dotations parameters … | head -c 10` does: printing the rest panicked.
+    let dir = broken_model("pipe", "parameters/index.yaml", |text| text);
+    let bulk: String = (0..5_000).map(|i| format!("p{i}:\n  values:\n    2020-01-01:\n      value: {i}\n")).collect();
+    std::fs::write(dir.join("parameters/bulk.yaml"), bulk).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .args(["parameters", "--dir", "parameters", "--date", "2025-01-01"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // Ended by SIGPIPE, as other tools are, without a word.
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
 fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)
