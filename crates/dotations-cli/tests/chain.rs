@@ -197,6 +197,33 @@ fn chaining_2024_to_2025_on_the_embedded_data_gives_the_reference() {
 }
 
 #[test]
+fn a_chain_file_whose_masks_are_a_list_is_refused() {
+    // Written as a list, the masks were silently ignored.
+    let dir = tempdir("masks-list");
+    let chain = dir.join("chain.yaml");
+    std::fs::write(&chain, "masks:\n  - montant: eligible\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .args([
+            "compute",
+            "--years",
+            "2024..2025",
+            "--rules",
+            "tests/model",
+            "--input",
+            "tests/model/communes_2024.csv",
+        ])
+        .arg("--chain")
+        .arg(&chain)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("`masks` holds `value: mask` lines"), "{stderr}");
+    assert!(stderr.contains("chain.yaml:1:1"), "{stderr}");
+}
+
+#[test]
 fn chain_options_without_years_are_refused() {
     let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
         .args(["compute", "--year", "2024", "--rules", "tests/model", "--keep-prev", "montant"])

@@ -151,6 +151,16 @@ fn a_column_of_the_mapping_missing_from_the_file_suggests_the_closest_header() {
 }
 
 #[test]
+fn a_value_of_the_mapping_that_is_no_finite_number_is_an_error() {
+    // `nan` was taken for a number: every commune computed with NaN, and the run succeeded.
+    let dir = workdir("nan");
+    edit(&dir.join("dgcl/2025.yaml"), "not_provided: 0", "not_provided: nan");
+    let stderr = fails(&dir, &[&COMPUTE_2025[..], &["--dgcl-mapping", "dgcl"]].concat());
+    assert!(stderr.contains("dgcl/2025.yaml:"), "{stderr}");
+    assert!(stderr.contains("`nan`"), "{stderr}");
+}
+
+#[test]
 fn a_cell_that_cannot_be_converted_is_located() {
     let dir = workdir("cell");
     // Ambérieu's mountain-zone cell (OUI/NON) and Viriat's revenue.

@@ -97,6 +97,23 @@ fn a_year_is_required() {
     assert!(text(&output.stderr).contains("gives no year and --year is missing"), "{}", text(&output.stderr));
 }
 
+#[test]
+fn a_threshold_below_zero_or_not_a_number_is_refused() {
+    // Below 0 every commune counted as a winner and a loser; `nan` made none either.
+    for threshold in ["--threshold=-1000", "--threshold=nan", "--threshold=-1%"] {
+        let output = scenario(&[
+            "tests/model/scenarios/quatre_eligibles.yaml",
+            "--rules",
+            "tests/model",
+            "--input",
+            "tests/model/communes_2024.csv",
+            threshold,
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{threshold}");
+        assert!(text(&output.stderr).contains("an amount or a percentage of 0 or more"), "{}", text(&output.stderr));
+    }
+}
+
 /// The repository's scenarios meet their expectations on the embedded data (each computes the
 /// whole model twice).
 #[test]

@@ -98,6 +98,17 @@ fn parse(model: &Model, source: &SourceText, origin: String) -> Result<ChainSpec
         );
     }
     let mut masks = Vec::new();
+    if let Some(node @ (Node::Sequence(_) | Node::Scalar(_))) = top.get_node("masks") {
+        let location = match node {
+            Node::Scalar(scalar) => at(scalar),
+            _ => top.keys().find(|k| k.as_str() == "masks").map_or_else(|| source.location_at_line(1, 1, 1), at),
+        };
+        diagnostics.push(
+            Diagnostic::error("`masks` holds `value: mask` lines, one per masked variable")
+                .at(location)
+                .with_help("one line per masked variable under `masks:`, e.g. `  dsu_montant: dsu_eligible`"),
+        );
+    }
     if let Some(Node::Mapping(entries)) = top.get_node("masks") {
         for (value, mask) in entries.iter() {
             let Some(mask) = mask.as_scalar() else {

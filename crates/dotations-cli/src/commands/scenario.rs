@@ -109,9 +109,12 @@ pub(super) fn threshold(text: &str) -> Result<Threshold, Diagnostics> {
         Some(number) => (number.trim(), true),
         None => (text, false),
     };
-    let value: f64 = number.replace('_', "").parse().map_err(|_| {
-        Diagnostic::error(format!("--threshold takes an amount or a percentage, not `{text}`"))
-            .with_help("e.g. --threshold 100 or --threshold 1%")
-    })?;
+    // A winner gains more than the threshold and a loser loses more: below 0 every commune
+    // would be both, and `nan` would make none either.
+    let value: f64 =
+        number.replace('_', "").parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+            Diagnostic::error(format!("--threshold takes an amount or a percentage of 0 or more, not `{text}`"))
+                .with_help("e.g. --threshold 100 or --threshold 1%")
+        })?;
     Ok(if relative { Threshold::Relative(value / 100.0) } else { Threshold::Absolute(value) })
 }

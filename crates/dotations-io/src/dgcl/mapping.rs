@@ -460,7 +460,8 @@ impl Reader<'_> {
             return Some(variable.default);
         }
         let value = match variable.value_type.kind() {
-            Kind::Number => text.replace('_', "").parse::<f64>().ok(),
+            // `nan` and `inf` parse, but no criterion is such a number.
+            Kind::Number => text.replace('_', "").parse::<f64>().ok().filter(|v| v.is_finite()),
             Kind::Bool => match text {
                 "true" => Some(1.0),
                 "false" => Some(0.0),
