@@ -6,6 +6,7 @@
 //! `serde_json::Value` sorts keys (the workspace does not enable `preserve_order`, which would
 //! change every other crate's output), so situations are read into this type instead.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -180,15 +181,33 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut entries: Vec<(String, Json)> = Vec::new();
+        // Where each key is, to find a repeated key without a search through the others (an
+        // object of 100 000 keys would take seconds); built only for objects that need it.
+        let mut positions: Option<HashMap<String, usize>> = None;
         while let Some((key, value)) = map.next_entry::<String, Json>()? {
-            match entries.iter_mut().find(|(k, _)| *k == key) {
-                Some(entry) => entry.1 = value,
-                None => entries.push((key, value)),
+            if entries.len() == SEARCHED_KEYS && positions.is_none() {
+                positions = Some(entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+            }
+            let found = match &positions {
+                Some(positions) => positions.get(&key).copied(),
+                None => entries.iter().position(|(k, _)| *k == key),
+            };
+            match found {
+                Some(index) => entries[index].1 = value,
+                None => {
+                    if let Some(positions) = &mut positions {
+                        positions.insert(key.clone(), entries.len());
+                    }
+                    entries.push((key, value));
+                }
             }
         }
         Ok(Json::Object(entries))
     }
 }
+
+/// Objects up to this many keys look a repeated key up by a search; larger ones by an index.
+const SEARCHED_KEYS: usize = 32;
 
 #[cfg(test)]
 mod tests {
@@ -201,6 +220,18 @@ mod tests {
         assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"z":3,"a":2.0,"m":[null,true,"x"]}"#);
         assert_eq!(value.get("a").unwrap().python_type(), "float");
         assert_eq!(value.get("z").unwrap().python_type(), "int");
+    }
+
+    #[test]
+    fn a_repeated_key_of_a_large_object_keeps_its_place_and_its_last_value() {
+        // Past `SEARCHED_KEYS` keys, repeats are found through an index: the same result.
+        let keys: Vec<String> = (0..100).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{{}, \"k3\": -3, \"k99\": -99, \"new\": 1}}", keys.join(", "));
+        let Json::Object(entries) = serde_json::from_str::<Json>(&text).unwrap() else { panic!("an object") };
+        assert_eq!(entries.len(), 101);
+        assert_eq!((entries[3].0.as_str(), entries[3].1.python_repr()), ("k3", "-3".to_string()));
+        assert_eq!((entries[99].0.as_str(), entries[99].1.python_repr()), ("k99", "-99".to_string()));
+        assert_eq!(entries[100].0, "new");
     }
 
     #[test]

@@ -84,6 +84,8 @@ async fn situation_errors_are_reported_as_openfisca_reports_them() {
         r#"{"communes": {"a": {"dsr_montant_total_fraction_bourg_centre": {}}}}"#,
         r#"{"communes": {"a": {"population_insee": 4000}}}"#,
         r#"{"communes": {"a": {"population_insee": {"2024": "toto"}}}}"#,
+        r#"{"communes": {"a": {"potentiel_financier": {"2024": "inf"}}}}"#,
+        r#"{"communes": {"a": {"revenu_total": {"2024": "NaN"}}}}"#,
         r#"{"communes": {"a": {"potentiel_financier": {"2024": {}}}}}"#,
         r#"{"communes": {"a": {"date_creation_commune": {"ETERNITY": "toto"}}}}"#,
         r#"{"communes": {"a": {"grille_densite_insee": {"2024": "urbain"}}}}"#,

@@ -130,11 +130,12 @@ pub fn trace(model: &Model, input: Json) -> Result<Json, ApiError> {
         .map(|r| Json::String(format!("{}<{}>", model.variables[r.var].name, r.period.key())))
         .collect();
     let mut trace: Vec<(String, Json)> = Vec::new();
+    let mut traced = std::collections::HashSet::new();
     for (_, computed) in &computations.runs {
         for node in &computed.plan.nodes {
             let key = trace_key(model, node);
             // The first computation of a value is kept, as OpenFisca keeps it over cache reads.
-            if trace.iter().any(|(k, _)| *k == key) {
+            if !traced.insert(key.clone()) {
                 continue;
             }
             let variable = &model.variables[node.var];

@@ -187,6 +187,9 @@ pub fn read(model: &Model, input: &Json) -> Result<Situation, ApiError> {
         };
         builder.variables(person, id, row, person_ids.len(), variables)?;
     }
+    // Each commune's row by its identifier (a group may list tens of thousands).
+    let rows: std::collections::HashMap<&str, usize> =
+        person_ids.iter().enumerate().map(|(row, id)| (id.as_str(), row)).collect();
     let mut groups = Vec::new();
     for (entity, group) in model.entities.iter().enumerate().filter(|(_, e)| e.is_group()) {
         let plural = group.plural.as_str();
@@ -216,7 +219,7 @@ pub fn read(model: &Model, input: &Json) -> Result<Situation, ApiError> {
                 let Json::String(member) = member else {
                     return Err(invalid_type(&[plural, id, role, &position.to_string()], "String"));
                 };
-                let Some(row) = person_ids.iter().position(|p| p == member) else {
+                let Some(&row) = rows.get(member.as_str()) else {
                     return Err(ApiError::at_path(
                         StatusCode::BAD_REQUEST,
                         &[plural, id, role],

@@ -54,7 +54,10 @@ pub fn read(model: &Model, var: VarId, value: &Json) -> Result<Input, String> {
             let number = match value {
                 Json::Number(n) => n.as_f64().ok_or_else(wrong)?,
                 Json::Bool(b) => f64::from(u8::from(*b)),
-                Json::String(text) => text.trim().replace('_', "").parse::<f64>().map_err(|_| wrong())?,
+                // `"inf"` and `"NaN"` parse, but no criterion is such a number.
+                Json::String(text) => {
+                    text.trim().replace('_', "").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(wrong)?
+                }
                 _ => return Err(wrong()),
             };
             if variable.value_type != ValueType::Integer {
