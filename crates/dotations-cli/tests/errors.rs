@@ -150,6 +150,17 @@ fn a_missing_value_written_nan_is_not_a_number() {
 }
 
 #[test]
+fn a_fraction_in_an_integer_column_is_an_error() {
+    // 500.7 was computed on, and written back as 500.
+    let dir = broken_model("fraction", "communes_2024.csv", replace("A,Alpha,500,", "A,Alpha,500.7,"));
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    assert!(stderr.starts_with("error: row 1, column `population`: `500.7` is not a whole number"), "{stderr}");
+}
+
+#[test]
 fn a_commune_given_twice() {
     let dir = broken_model("twice", "communes_2024.csv", |text| {
         let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();

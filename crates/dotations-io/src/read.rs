@@ -80,6 +80,8 @@ impl PendingTable {
 #[derive(Clone, Copy, PartialEq)]
 enum CellKind {
     Number,
+    /// An integer variable's: a whole number (the value computed on is the one written back).
+    Integer,
     Bool,
     Date,
     Enum(usize),
@@ -601,6 +603,7 @@ fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
         Spec::Other => return CellKind::Text,
     };
     match model.variables[var].value_type.kind() {
+        Kind::Number if model.variables[var].value_type == ValueType::Integer => CellKind::Integer,
         Kind::Number => CellKind::Number,
         Kind::Bool => CellKind::Bool,
         Kind::Date => CellKind::Date,
@@ -610,6 +613,15 @@ fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
 }
 
 fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'static str> {
+    if let CellKind::Integer = kind {
+        return parse_cell(model, CellKind::Number, cell).and_then(|value| {
+            if value.fract() == 0.0 {
+                Ok(value)
+            } else {
+                Err("a whole number")
+            }
+        });
+    }
     if let CellKind::Number = kind {
         // Straight from the bytes: numbers are most of the table, and most of them whole.
         let cell = cell.trim_ascii();
@@ -626,7 +638,7 @@ fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'stati
     }
     let text = std::str::from_utf8(cell).map_err(|_| "valid UTF-8")?.trim();
     match kind {
-        CellKind::Number => unreachable!("parsed above"),
+        CellKind::Number | CellKind::Integer => unreachable!("parsed above"),
         CellKind::Bool => match text {
             "1" | "true" | "True" | "TRUE" | "1.0" => Ok(1.0),
             "0" | "false" | "False" | "FALSE" | "0.0" => Ok(0.0),
