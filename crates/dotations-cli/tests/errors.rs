@@ -161,6 +161,22 @@ fn a_fraction_in_an_integer_column_is_an_error() {
 }
 
 #[test]
+fn an_eternal_variable_given_twice_is_an_error() {
+    // `date_creation__prev` silently replaced `date_creation` (one value for every year).
+    let dir = broken_model("eternal", "communes_2024.csv", |text| {
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| format!("{line},{}\n", if i == 0 { "date_creation__prev" } else { "1990-01-01" }))
+            .collect()
+    });
+    let stderr = fails(
+        &dir,
+        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
+    );
+    assert!(stderr.contains("columns `date_creation` and `date_creation__prev` both give `date_creation`"), "{stderr}");
+}
+
+#[test]
 fn a_commune_given_twice() {
     let dir = broken_model("twice", "communes_2024.csv", |text| {
         let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();

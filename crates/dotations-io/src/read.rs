@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use dotations_diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
-use dotations_engine::model::{date_to_days, Kind, Model, ValueType, VarId};
+use dotations_engine::model::{date_to_days, Kind, Model, PeriodKind, ValueType, VarId};
 use dotations_engine::Dataset;
 
 /// What a column of the input table holds.
@@ -249,13 +249,29 @@ impl TableHeader {
         let mut diagnostics = Diagnostics::new();
         let mut specs = Vec::with_capacity(headers.len());
         let mut seen = std::collections::HashSet::new();
+        let mut given = std::collections::HashMap::new();
         for (index, header) in headers.iter().enumerate() {
             let header = String::from_utf8_lossy(header).trim().to_string();
             if !seen.insert(header.clone()) {
                 let location = Location::new(name, 1, index + 1);
                 diagnostics.push(Diagnostic::error(format!("column `{header}` appears twice")).at(location));
             }
-            specs.push((header.clone(), interpret_header(model, &header, year)));
+            let spec = interpret_header(model, &header, year);
+            if let Spec::Variable { var, year } = spec {
+                // An eternal variable has one value for every year: `x` and `x__prev` would
+                // both give it, and one would silently replace the other.
+                let eternal = model.variables[var].period == PeriodKind::Eternal;
+                if let Some(first) = given.insert((var, (!eternal).then_some(year)), header.clone()) {
+                    let variable = &model.variables[var].name;
+                    diagnostics.push(
+                        Diagnostic::error(format!("columns `{first}` and `{header}` both give `{variable}`"))
+                            .at(Location::new(name, 1, index + 1))
+                            .with_note(format!("`{variable}` has one value for every year"))
+                            .with_help("keep one of the two columns"),
+                    );
+                }
+            }
+            specs.push((header.clone(), spec));
         }
         let kinds = specs.iter().map(|(_, spec)| cell_kind(model, spec)).collect();
         Ok(TableHeader { specs, kinds, diagnostics })
