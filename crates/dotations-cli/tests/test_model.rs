@@ -99,3 +99,38 @@ fn every_construct_computes_the_values_worked_out_by_hand() {
     assert_eq!(rows[2]["categorie_commune"], "rurale");
     assert_eq!(rows[4]["date_creation"], "2010-05-17");
 }
+
+#[test]
+fn each_column_is_written_once_and_the_output_reads_back() {
+    // A variable named twice, or one the table gives as an input of the year, was written
+    // twice: a table the tool then refused to read ("column appears twice").
+    let dir = tempdir("once");
+    let output = dir.join("out.csv");
+    let run = |input: PathBuf, output: &PathBuf| {
+        Command::new(env!("CARGO_BIN_EXE_dotations"))
+            .args([
+                "compute",
+                "--year",
+                "2024",
+                "--variables",
+                "rang,rang,population,potentiel_par_habitant",
+                "--rules",
+            ])
+            .arg(repo().join("tests/model"))
+            .arg("--input")
+            .arg(input)
+            .arg("--output")
+            .arg(output)
+            .output()
+            .expect("run dotations")
+    };
+    assert!(run(repo().join("tests/model/communes_2024.csv"), &output).status.success());
+    let header = csv_reader(&output).next().unwrap();
+    assert_eq!(header.iter().filter(|h| *h == "rang").count(), 1, "{header:?}");
+    assert_eq!(header.iter().filter(|h| *h == "population").count(), 1, "{header:?}");
+    // Read back: `potentiel_par_habitant` is now an input, and the columns stay the same.
+    let again = dir.join("again.csv");
+    let answer = run(output.clone(), &again);
+    assert!(answer.status.success(), "{}", String::from_utf8_lossy(&answer.stderr));
+    assert_eq!(csv_reader(&again).next().unwrap(), header);
+}

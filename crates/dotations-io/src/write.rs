@@ -64,7 +64,13 @@ pub fn write_table(
             TableColumn::Other(texts) => Cells::Texts(texts),
         });
     }
-    for var in variables {
+    // A variable given as an input of the year is that input: its column is written already.
+    let given = |var: VarId| {
+        input.columns.iter().any(
+            |(_, c)| matches!(c, TableColumn::Variable { var: v, year } if *v == var && *year == computed.plan.year),
+        )
+    };
+    for var in variables.iter().filter(|var| !given(**var)) {
         header.push(model.variables[*var].name.as_str());
         let value_type = model.variables[*var].value_type;
         let values = computed.value(*var, computed.plan.year);

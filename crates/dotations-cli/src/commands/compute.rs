@@ -158,6 +158,8 @@ pub(super) fn targets(model: &dotations_engine::Model, names: &[String]) -> Resu
     let mut ids = Vec::new();
     for name in names {
         match model.variable_id(name.trim()) {
+            // Named twice, written once: a table has one column per name.
+            Some(id) if ids.contains(&id) => {}
             Some(id) => ids.push(id),
             None => diagnostics.push(model.unknown_variable(name.trim())),
         }
