@@ -66,3 +66,24 @@ fn a_malformed_file_is_located_and_fails() {
     let report = stdout(&output).replace(&dir.display().to_string(), "<dir>");
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn a_reform_is_found_in_a_parent_directory_whatever_the_test_path() {
+    // Named `t.yaml` from its own directory, the test looked for `scenarios/` nowhere.
+    let dir = std::env::temp_dir().join(format!("dotations-test-reform-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("scenarios/r.yaml"), "name: r\n").unwrap();
+    let test = "- name: t\n  period: 2025\n  reforms: [r]\n  input:\n    population_dgf: 1\n  output:\n    strate_demographique: 1\n";
+    std::fs::write(dir.join("sub/t.yaml"), test).unwrap();
+    for path in ["t.yaml", "./t.yaml", "../sub/t.yaml"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
+            .args(["test", path])
+            .current_dir(dir.join("sub"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{path}: {}", stdout(&output));
+        assert!(stdout(&output).ends_with("1 passed, 0 failed\n"), "{path}: {}", stdout(&output));
+    }
+}

@@ -21,7 +21,8 @@ use crate::format::Named;
 
 /// The scenario file a reform name designates.
 pub(crate) fn resolve(name: &Named, test_file: &Path, rules: Option<&Path>) -> Result<PathBuf, Diagnostic> {
-    let test_dir = test_file.parent().unwrap_or(Path::new("."));
+    // `t.yaml` has the empty path for directory: it is `.`.
+    let test_dir = test_file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let is_path = name.name.ends_with(".yaml") || name.name.ends_with(".yml") || name.name.contains('/');
     let mut candidates = Vec::new();
     if is_path {
@@ -34,6 +35,11 @@ pub(crate) fn resolve(name: &Named, test_file: &Path, rules: Option<&Path>) -> R
         }
         for dir in test_dir.ancestors() {
             candidates.push(dir.join("scenarios").join(&file));
+        }
+        // A test named from its own directory (`.`) has no parents to search but those of its
+        // absolute path.
+        if let Ok(absolute) = std::path::absolute(test_dir) {
+            candidates.extend(absolute.ancestors().skip(1).map(|dir| dir.join("scenarios").join(&file)));
         }
     }
     if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
