@@ -177,6 +177,15 @@ fn an_eternal_variable_given_twice_is_an_error() {
 }
 
 #[test]
+fn output_and_national_naming_one_file_is_an_error() {
+    let dir = broken_model("same-file", "communes_2024.csv", |text| text);
+    let args = ["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv"];
+    let stderr = fails(&dir, &[&args[..], &["--output", "out.csv", "--national", "out.csv"]].concat());
+    assert!(stderr.contains("--output and --national name the same file, out.csv"), "{stderr}");
+    assert!(!dir.join("out.csv").exists(), "nothing is written");
+}
+
+#[test]
 fn a_commune_given_twice() {
     let dir = broken_model("twice", "communes_2024.csv", |text| {
         let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();

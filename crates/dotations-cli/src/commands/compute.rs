@@ -38,6 +38,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
+    if let (Some(output), Some(national)) = (&args.output, &args.national) {
+        if output == national {
+            return Err(Diagnostic::error(format!(
+                "--output and --national name the same file, {}: one table would replace the other",
+                output.display()
+            ))
+            .with_help("give the national values a file of their own, e.g. --national national.csv")
+            .into());
+        }
+    }
     let Some(year) = args.year else { return super::chain::run(&args) };
     super::chain::refuse_without_years(&args.chain)?;
     let mut timings = Timings::new(args.timings);
