@@ -76,7 +76,15 @@ fn criterion_value(model: &Model, var: VarId, value: &Value) -> Result<f64, Stri
     let variable = &model.variables[var];
     match (variable.value_type, value) {
         (ValueType::Number | ValueType::Money, Value::Number(n)) => n.as_f64().ok_or_else(|| "not a number".into()),
-        (ValueType::Integer, Value::Number(n)) => Ok(n.as_f64().ok_or("not a number")?.trunc()),
+        // As `/calculate` reads an integer (OpenFisca's int32): whole, within its range.
+        (ValueType::Integer, Value::Number(n)) => {
+            let whole = n.as_f64().ok_or("not a number")?.trunc();
+            if (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&whole) {
+                Ok(whole)
+            } else {
+                Err(format!("{n} is too large for an integer (at most {})", i32::MAX))
+            }
+        }
         (ValueType::Boolean, Value::Bool(b)) => Ok(f64::from(u8::from(*b))),
         (ValueType::Enum(e), Value::String(item)) => {
             model.enums[e].index_of(item).map(|i| i as f64).ok_or_else(|| format!("`{item}` is not an item"))

@@ -146,6 +146,7 @@ async fn what_if_mistakes_are_400_with_a_message() {
         json!({"criteria": {"populaton_insee": 3}}),
         json!({"criteria": {"population_dgf": 3}}),
         json!({"criteria": {"population_insee": "beaucoup"}}),
+        json!({"criteria": {"population_insee": 3e9}}),
         json!({"parameters": {"dotation_solidarite_rurale.cible.montan": 3}}),
         json!({"parameters": {"population": 3}}),
         json!({"parameters": {"dotation_solidarite_rurale.cible.montant": "x"}}),
