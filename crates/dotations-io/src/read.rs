@@ -436,7 +436,8 @@ fn parse_part(
         parse_plain_lines(model, headers, kinds, bytes, first_line, name, &mut part);
         return part;
     }
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+    // Flexible: a row of the wrong length is reported by `push_row`, at its line in the file.
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     loop {
         match csv.read_byte_record(&mut record) {

@@ -36,3 +36,17 @@ fn quoted_cells_with_line_breaks_survive_the_cut_into_blocks() {
         assert_eq!(remarks[row], format!("première ligne {row},\nseconde ligne"), "row {row}");
     }
 }
+
+#[test]
+fn a_short_row_of_a_table_with_quotes_is_located_at_its_line() {
+    // The CSV reader counted lines from the first row after the header, and said so in its own
+    // words: "record 2 (line: 3)" for line 4 of the file.
+    let model = dotations_rules::load(Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model")))
+        .expect("the test model compiles");
+    let text = "code_insee,nom,population,potentiel,categorie_commune,date_creation,montant__prev\n\
+                A,Alpha,500,250000,rurale,0001-01-01,300\n\
+                B,\"Beta\",800,800000,rurale,0001-01-01,1000\n\
+                C,Gamma,2000,1000000,rurale,2024-01-01\n";
+    let message = read_table_from(&model, text.as_bytes(), "q.csv", 2024).err().expect("a short row").to_string();
+    assert!(message.starts_with("error: row 3 has 6 cells but the header has 7\n --> q.csv:4:1"), "{message}");
+}
