@@ -91,3 +91,23 @@ fn a_variable_not_computed_that_year() {
     let args = ["--year", "2022", "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"];
     insta::assert_snapshot!(fails(&[&args[..], &["--commune", "B", "enveloppe"]].concat()));
 }
+
+#[test]
+fn a_text_of_the_data_has_nothing_to_explain_and_is_written_as_given() {
+    // Both said "input `nom` for 2025 is needed but not given", though the column is there.
+    let stderr = fails(&["nom", "--commune", "27001", "--year", "2025"]);
+    assert!(stderr.starts_with("error: `nom` is a text given by the data: there is nothing to explain"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .args(["compute", "--year", "2025", "--variables", "nom,dsu_montant", "--output"])
+        .arg(&out)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!(header.iter().filter(|h| **h == "nom").count(), 1);
+    assert_eq!(header.last(), Some(&"dsu_montant"));
+}

@@ -170,6 +170,9 @@ pub(super) fn targets(model: &dotations_engine::Model, names: &[String]) -> Resu
         match model.variable_id(name.trim()) {
             // Named twice, written once: a table has one column per name.
             Some(id) if ids.contains(&id) => {}
+            // A text (a name, a code) is no value to compute: its column is written as the input
+            // table gives it, with the others.
+            Some(id) if model.variables[id].value_type == dotations_engine::model::ValueType::Text => {}
             Some(id) => ids.push(id),
             None => diagnostics.push(model.unknown_variable(name.trim())),
         }

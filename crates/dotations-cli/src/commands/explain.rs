@@ -36,6 +36,14 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let Some(var) = model.variable_id(&args.variable) else {
         return Err(model.unknown_variable(&args.variable).into());
     };
+    if model.variables[var].value_type == dotations_engine::model::ValueType::Text {
+        return Err(Diagnostic::error(format!(
+            "`{}` is a text given by the data: there is nothing to explain",
+            args.variable
+        ))
+        .with_help("explain a value the rules compute, e.g. dotation_forfaitaire")
+        .into());
+    }
     let table = match &args.input {
         Some(path) => dotations_io::read_table(&model, path, args.year)?,
         None => crate::data::embedded_table(&model, args.year)?,
