@@ -124,6 +124,10 @@ impl Diagnostic {
     }
 }
 
+/// Lines longer than this many characters are shown as a window of that many around the place
+/// a diagnostic points at: a line of a megabyte in full would bury the message.
+const SHOWN_CHARS: usize = 120;
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.severity {
@@ -135,16 +139,26 @@ impl fmt::Display for Diagnostic {
             let gutter = " ".repeat(location.line.to_string().len());
             writeln!(f, "{gutter}--> {location}")?;
             if let Some(text) = &location.line_text {
-                let text = text.trim_end();
+                let chars: Vec<char> = text.trim_end().chars().collect();
+                let column = location.column.saturating_sub(1).min(chars.len());
+                // A long line (a formula on one line, a scenario in JSON) is shown around the place.
+                let (start, end) = match chars.len() > SHOWN_CHARS {
+                    true => {
+                        let start = column.saturating_sub(SHOWN_CHARS / 3).min(chars.len() - SHOWN_CHARS);
+                        (start, start + SHOWN_CHARS)
+                    }
+                    false => (0, chars.len()),
+                };
+                let (before, after) = (if start > 0 { "…" } else { "" }, if end < chars.len() { "…" } else { "" });
+                let shown: String = chars[start..end].iter().collect();
                 writeln!(f, "{gutter} |")?;
-                writeln!(f, "{} | {text}", location.line)?;
-                let pad: String = text
+                writeln!(f, "{} | {before}{shown}{after}", location.line)?;
+                let pad: String = before
                     .chars()
-                    .take(location.column.saturating_sub(1))
+                    .chain(chars[start..column].iter().copied())
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let available = text.chars().count().saturating_sub(location.column - 1).max(1);
-                let marks = "^".repeat(location.length.clamp(1, available));
+                let marks = "^".repeat(location.length.clamp(1, end.saturating_sub(column).max(1)));
                 writeln!(f, "{gutter} | {pad}{marks}")?;
             }
         }
@@ -240,3 +254,27 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_the_place_with_the_marks_under_it() {
+        let line = format!("{}culprit{}", "a + ".repeat(250), " + b".repeat(250));
+        let column = line.find("culprit").unwrap() + 1;
+        let location = Location { line: 2, column, length: 7, ..Location::new("f.rules", 2, column) };
+        let location = Location { line_text: Some(line), ..location };
+        let text = Diagnostic::error("unknown variable `culprit`").at(location).to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.iter().all(|l| l.chars().count() <= SHOWN_CHARS + 8), "{text}");
+        let (shown, marks) = (lines[3], lines[4]);
+        assert!(shown.starts_with("2 | …") && shown.ends_with('…'), "{shown}");
+        let at = marks.find('^').unwrap();
+        assert_eq!(shown.chars().skip(marks[..at].chars().count()).take(7).collect::<String>(), "culprit");
+        assert_eq!(marks[at..].trim_end(), "^^^^^^^");
+        // A short line is shown whole, as before.
+        let short = Location { line_text: Some("  = a + b".into()), ..Location::new("f.rules", 2, 9) };
+        assert_eq!(Diagnostic::error("x").at(short).to_string().lines().nth(3), Some("2 |   = a + b"));
+    }
+}
