@@ -114,6 +114,29 @@ fn a_threshold_below_zero_or_not_a_number_is_refused() {
     }
 }
 
+#[test]
+fn a_formula_for_an_input_of_the_data_is_said_to_be_unused() {
+    // The data wins, as in OpenFisca: the formula changed nothing, and nothing said so.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("entree.yaml");
+    std::fs::write(
+        &file,
+        "name: x\nyear: 2024\nformulas:\n  - variable: population\n    start: 2024-01-01\n    formula: 5\n",
+    )
+    .unwrap();
+    let output =
+        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "warning: `population` is given by the data for 2024: the scenario's formula for it is not used"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("entree.yaml:4:15"), "{stderr}");
+}
+
 /// The repository's scenarios meet their expectations on the embedded data (each computes the
 /// whole model twice).
 #[test]
