@@ -32,6 +32,11 @@ fn check(dir: &Path) -> String {
     fails(dir, &["check", "--rules", "."])
 }
 
+/// `compute` on the copy's own table, 2024, which must fail; its stderr.
+fn compute_fails(dir: &Path) -> String {
+    fails(dir, &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"])
+}
+
 fn replace(from: &'static str, to: &'static str) -> impl Fn(String) -> String {
     move |text: String| {
         assert!(text.contains(from), "the fixture holds `{from}`");
@@ -112,40 +117,28 @@ fn without_column(column: usize) -> impl Fn(String) -> String {
 #[test]
 fn missing_input_column() {
     let dir = broken_model("column", "communes_2024.csv", without_column(2));
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
 #[test]
 fn missing_previous_year_column_says_why_that_year_is_needed() {
     let dir = broken_model("prev", "communes_2024.csv", without_column(6));
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
 #[test]
 fn a_table_with_a_header_and_no_rows() {
     let dir = broken_model("no-rows", "communes_2024.csv", |text| text.lines().next().unwrap().to_string() + "\n");
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
 #[test]
 fn a_missing_value_written_nan_is_not_a_number() {
     let dir = broken_model("nan", "communes_2024.csv", replace("B,Beta,800,", "B,Beta,nan,"));
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
@@ -153,10 +146,7 @@ fn a_missing_value_written_nan_is_not_a_number() {
 fn a_fraction_in_an_integer_column_is_an_error() {
     // 500.7 was computed on, and written back as 500.
     let dir = broken_model("fraction", "communes_2024.csv", replace("A,Alpha,500,", "A,Alpha,500.7,"));
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     assert!(stderr.starts_with("error: row 1, column `population`: `500.7` is not a whole number"), "{stderr}");
 }
 
@@ -169,10 +159,7 @@ fn an_eternal_variable_given_twice_is_an_error() {
             .map(|(i, line)| format!("{line},{}\n", if i == 0 { "date_creation__prev" } else { "1990-01-01" }))
             .collect()
     });
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     assert!(stderr.contains("columns `date_creation` and `date_creation__prev` both give `date_creation`"), "{stderr}");
 }
 
@@ -191,10 +178,7 @@ fn a_commune_given_twice() {
         let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();
         format!("{text}{beta}\n")
     });
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
@@ -262,10 +246,7 @@ fn csv_cell_of_the_wrong_type() {
     let dir = broken_model("cell", "communes_2024.csv", |text| {
         text.replacen("B,Beta,800,", "B,Beta,8OO,", 1).replacen(",urbaine,", ",urbain,", 1)
     });
-    let stderr = fails(
-        &dir,
-        &["compute", "--rules", ".", "--year", "2024", "--input", "communes_2024.csv", "--output", "out.csv"],
-    );
+    let stderr = compute_fails(&dir);
     insta::assert_snapshot!(stderr);
 }
 
