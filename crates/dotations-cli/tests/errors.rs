@@ -173,6 +173,17 @@ fn output_and_national_naming_one_file_is_an_error() {
 }
 
 #[test]
+fn a_code_with_blanks_around_it_is_the_same_commune() {
+    // `B ` was another commune than `B`: given both, the table was taken.
+    let dir = broken_model("blanks", "communes_2024.csv", |text| {
+        let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().replacen("B,", "B ,", 1);
+        format!("{text}{beta}\n")
+    });
+    let stderr = compute_fails(&dir);
+    assert!(stderr.starts_with("error: row 7: commune `B` appears twice"), "{stderr}");
+}
+
+#[test]
 fn a_commune_given_twice() {
     let dir = broken_model("twice", "communes_2024.csv", |text| {
         let beta = text.lines().find(|line| line.starts_with("B,")).unwrap().to_string();

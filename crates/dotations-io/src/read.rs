@@ -717,8 +717,20 @@ fn enum_help(model: &Model, kind: CellKind, text: &str) -> Option<String> {
 fn identifiers(specs: &[(String, Spec)], texts: &mut [Vec<String>], rows: usize) -> (Arc<[String]>, Option<usize>) {
     let code = specs.iter().position(|(header, _)| header == "code_insee");
     match code {
-        Some(column) if texts[column].len() == rows => (std::mem::take(&mut texts[column]).into(), code),
+        // Trimmed, as numbers are: `A ` is commune `A`, not another one.
+        Some(column) if texts[column].len() == rows => {
+            let codes = std::mem::take(&mut texts[column]);
+            (codes.into_iter().map(trimmed).collect(), code)
+        }
         _ => ((1..=rows).map(|i| format!("row {i}")).collect(), None),
+    }
+}
+
+/// `text` without the blanks around it, reusing its buffer when there are none.
+fn trimmed(text: String) -> String {
+    match text.trim() {
+        same if same.len() == text.len() => text,
+        trimmed => trimmed.to_string(),
     }
 }
 
