@@ -93,6 +93,29 @@ impl Locator<'_> {
         !scalar.may_coerce() && self.split_line(scalar).is_some_and(|(before, _)| before.trim().is_empty())
     }
 
+    /// Whether a quoted scalar closes on the line it opens: YAML folds a quoted value over
+    /// several lines into one, and its text no longer matches the file's lines.
+    fn closes_on_its_line(&self, scalar: &MarkedScalarNode) -> bool {
+        let Some((_, rest)) = self.split_line(scalar) else { return true };
+        let mut chars = rest.chars();
+        let Some(quote) = chars.next() else { return true };
+        let mut escaped = false;
+        let mut chars = chars.peekable();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                ('"', '\\') if !escaped => escaped = true,
+                ('"', '"') if !escaped => return true,
+                // In single quotes, a quote is written twice.
+                ('\'', '\'') if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                }
+                ('\'', '\'') => return true,
+                _ => escaped = false,
+            }
+        }
+        false
+    }
+
     fn is_quoted(&self, scalar: &MarkedScalarNode) -> bool {
         !scalar.may_coerce()
             && !self.is_block(scalar)
@@ -217,7 +240,7 @@ impl Locator<'_> {
             return Ok(SourceText::piece(path, text, line, column - 1));
         }
         if self.is_quoted(scalar) {
-            if text.contains('\n') {
+            if text.contains('\n') || !self.closes_on_its_line(scalar) {
                 return Err(Diagnostic::error(format!("write {what} on several lines as a literal block (`|`)"))
                     .at(self.scalar(scalar)));
             }

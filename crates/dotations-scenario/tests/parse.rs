@@ -223,3 +223,23 @@ fn a_year_out_of_the_calendar_is_refused_not_wrapped() {
         assert!(message.contains("scenarios/essai.yaml:2:7"), "{message}");
     }
 }
+
+#[test]
+fn a_quoted_formula_over_several_lines_is_refused() {
+    // YAML folds it into one line: every message then pointed past the end of its line.
+    for quoted in ["\"a\n      + b\"", "'a\n      + b'"] {
+        let text = format!(
+            "name: x\nyear: 2025\nformulas:\n  - variable: montant\n    start: 2025-01-01\n    formula: {quoted}\n"
+        );
+        let message = error(&text);
+        assert!(message.starts_with("error: write the formula on several lines as a literal block (`|`)"), "{message}");
+        assert!(message.contains("scenarios/essai.yaml:6:14"), "{message}");
+    }
+    // On one line, quotes and escaped quotes inside are fine.
+    for quoted in [r#""a + \"b\" + c""#, "'a + ''b'' + c'"] {
+        let text = format!(
+            "name: x\nyear: 2025\nformulas:\n  - variable: montant\n    start: 2025-01-01\n    formula: {quoted}\n"
+        );
+        parse(&text).unwrap_or_else(|e| panic!("{quoted}: {e}"));
+    }
+}
