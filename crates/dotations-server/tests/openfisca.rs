@@ -110,6 +110,16 @@ async fn situation_errors_are_reported_as_openfisca_reports_them() {
 }
 
 #[tokio::test]
+async fn an_integer_with_no_value_is_answered_as_openfisca_s_int32_holds_it() {
+    // An État of no commune: 0/0 for its ratio, so no integer amount. The engine keeps the
+    // reference's int64 cast (−2^63); OpenFisca's int32 holds −2^31, which the API answers.
+    let situation = r#"{"communes": {"c": {}}, "etats": {"d": {"communes": ["c"]}, "e": {"dnp_montant_metropole": {"2025": null}}}}"#;
+    let answer = post("/calculate", situation).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["etats"]["e"]["dnp_montant_metropole"]["2025"], serde_json::json!(-2_147_483_648i64));
+}
+
+#[tokio::test]
 async fn a_computation_that_fails_is_a_500_with_the_located_message() {
     // Alone, a commune gets no bourg-centre budget share it could be bounded by: the budget
     // cannot be distributed (OpenFisca's Brent solver fails on the same case).

@@ -144,8 +144,12 @@ pub fn output(model: &Model, var: VarId, value: f64, trace: bool) -> Json {
     match model.variables[var].value_type {
         ValueType::Number | ValueType::Money if trace => trace_float(value),
         ValueType::Number | ValueType::Money => openfisca_float(value),
-        // numpy casts NaN to int32 as its smallest value.
-        ValueType::Integer if value.is_nan() => Json::Number((i32::MIN as i64).into()),
+        // OpenFisca stores an integer variable as an int32: numpy casts NaN, and any value out
+        // of that range (the engine's −2^63 for "no integer", see `to_integer`), to its
+        // smallest value.
+        ValueType::Integer if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&value.trunc()) => {
+            Json::Number(i64::from(i32::MIN).into())
+        }
         ValueType::Integer => Json::Number((value as i64).into()),
         ValueType::Boolean => Json::Bool(value != 0.0),
         ValueType::Date => http_date(value),
