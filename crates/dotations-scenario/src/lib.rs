@@ -51,7 +51,7 @@ mod scenario;
 mod yaml;
 
 use dotations_diagnostics::{Diagnostic, Diagnostics};
-use dotations_engine::Model;
+use dotations_engine::{Dataset, Model};
 
 pub use expectation::{Bound, Comparison, Expectation, Measure, Of, Outcome};
 pub use impact::{Grouping, Impact, Side, Threshold, VariableImpact, DEFAULT_GROUPING, DOTATIONS};
@@ -70,6 +70,27 @@ impl Scenario {
             }
         }
         names
+    }
+
+    /// A warning for each formula of the scenario that the data leaves unused: a variable the
+    /// data gives for `year` is taken as given, as OpenFisca takes an input, and the impact
+    /// alone would not tell that the formula changed nothing.
+    pub fn unused_formulas(&self, model: &Model, dataset: &Dataset, year: i32) -> Vec<Diagnostic> {
+        self.reform
+            .formulas
+            .iter()
+            .filter(|change| {
+                model.variable_id(&change.variable).and_then(|var| dataset.input(model, var, year)).is_some()
+            })
+            .map(|change| {
+                Diagnostic::warning(format!(
+                    "`{}` is given by the data for {year}: the scenario's formula for it is not used",
+                    change.variable
+                ))
+                .at_opt(change.location.clone())
+                .with_help("remove the column from the data to compute it with the formula")
+            })
+            .collect()
     }
 
     /// Checks every expectation: one result each (an error when it cannot be measured), and the

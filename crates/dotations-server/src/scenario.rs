@@ -51,6 +51,9 @@ pub struct ScenarioImpact {
     pub expectations: Vec<ExpectationLine>,
     /// Whether every expectation holds.
     pub passed: bool,
+    /// What the scenario does that has no effect (a formula for a variable the data gives).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// How much a commune must gain or lose to count.
@@ -120,6 +123,15 @@ pub fn run(state: &AppState, text: String, year: Option<i32>) -> Result<Scenario
         variables: lines(&reform, &impact),
         passed: expectations.iter().all(|e| e.passed),
         expectations,
+        // The message and its place, without the quoted line (the page shows them in a list).
+        warnings: scenario
+            .unused_formulas(&reform, &reform_table.dataset, data.year)
+            .into_iter()
+            .map(|warning| match &warning.location {
+                Some(at) => format!("{} ({}:{})", warning.message, at.line, at.column),
+                None => warning.message,
+            })
+            .collect(),
     })
 }
 

@@ -216,6 +216,18 @@ async fn a_scenario_may_be_written_in_json() {
 }
 
 #[tokio::test]
+async fn a_formula_for_an_input_of_the_data_comes_with_a_warning() {
+    let scenario =
+        "name: x\nyear: 2025\nformulas:\n  - variable: population_insee\n    start: 2025-01-01\n    formula: 5\n";
+    let answer = post("/scenario", scenario).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(
+        answer.json()["warnings"],
+        json!(["`population_insee` is given by the data for 2025: the scenario's formula for it is not used (4:15)"])
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_scenario_is_a_400_that_says_where() {
     let answer = post("/scenario", "name: x\nparameter:\n  - parameter: a\n").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);

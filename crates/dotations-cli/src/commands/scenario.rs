@@ -59,18 +59,8 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     // Each law reads the table with its own variables (a reform may add some).
     let base_table = read(&base, &args, year)?;
     let reform_table = read(&reform, &args, year)?;
-    // An input of the data is taken as given, as OpenFisca takes it: a formula for it is not
-    // used, which the impact alone would not tell.
-    for change in &scenario.reform.formulas {
-        let given = reform.variable_id(&change.variable).and_then(|var| reform_table.dataset.input(&reform, var, year));
-        if given.is_some() {
-            let warning = Diagnostic::warning(format!(
-                "`{}` is given by the data for {year}: the scenario's formula for it is not used",
-                change.variable
-            ))
-            .with_help("remove the column from the data to compute it with the formula");
-            eprint!("{}", warning.at_opt(change.location.clone()));
-        }
+    for warning in scenario.unused_formulas(&reform, &reform_table.dataset, year) {
+        eprint!("{warning}");
     }
     let variables = scenario.reported_variables(&reform);
     let impact = Impact::compute(
