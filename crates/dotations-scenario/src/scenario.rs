@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use dotations_diagnostics::{Diagnostic, Diagnostics, Location, SourceText};
-use dotations_engine::model::{FormulaChange, ParameterChange, ParameterEdit, Reform};
+use dotations_engine::model::{FormulaChange, ParameterChange, ParameterEdit, Reform, YEARS};
 use dotations_engine::Model;
 use dotations_params::{BracketField, ParamValue};
 use marked_yaml::types::MarkedMappingNode;
@@ -87,12 +87,15 @@ impl Scenario {
             collect(at.text(node, "`description`"), &mut diagnostics, |d| scenario.description = Some(d));
         }
         if let Some(node) = top.get_node("year") {
-            let year =
-                at.integer(node, "`year`").and_then(|year| match i32::try_from(year) {
-                    Ok(year @ 1..=9999) => Ok(year),
-                    _ => Err(Diagnostic::error(format!("`year` must be a year from 1 to 9999, not {year}"))
-                        .at(at.node(node))),
-                });
+            let year = at.integer(node, "`year`").and_then(|year| match i32::try_from(year) {
+                Ok(year) if YEARS.contains(&year) => Ok(year),
+                _ => Err(Diagnostic::error(format!(
+                    "`year` must be a year from {} to {}, not {year}",
+                    YEARS.start(),
+                    YEARS.end()
+                ))
+                .at(at.node(node))),
+            });
             collect(year, &mut diagnostics, |year| scenario.year = Some(year));
         }
         for item in top.get_node("parameters").map(|n| at.items(n)).unwrap_or_default() {

@@ -17,9 +17,7 @@ pub mod solve;
 pub mod sweep;
 pub mod test;
 
-/// The years a command accepts: 1 to 9999. The law's dates are days of such years; a year out of
-/// the calendar's range (`--year 300000`) would have no January 1 to apply the law on.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+use dotations_engine::model::YEARS;
 
 /// A year given on the command line (`--year 2025`), within [`YEARS`].
 pub fn parse_year(text: &str) -> Result<i32, String> {

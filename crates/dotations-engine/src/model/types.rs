@@ -170,6 +170,15 @@ pub fn days_of_civil(year: f64, month: f64, day: f64) -> f64 {
     }
 }
 
+/// The years the law is computed for and a formula may name (`x[2019]`): those whose dates the
+/// calendar holds. The command line and scenario files take the same.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Whether `value` is one of [`YEARS`], as a formula writes it.
+pub fn is_year(value: f64) -> bool {
+    value.fract() == 0.0 && (f64::from(*YEARS.start())..=f64::from(*YEARS.end())).contains(&value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -373,7 +373,7 @@ impl<'a> ExprResolver<'a> {
             return Some(VarPeriod::Offset(offset));
         }
         if let ExprKind::Number { value, .. } = at.kind {
-            if value.fract() == 0.0 && (1.0..=9999.0).contains(&value) {
+            if is_year(value) {
                 return Some(VarPeriod::Year(value as i32));
             }
         }
@@ -473,9 +473,7 @@ impl<'a> ExprResolver<'a> {
             return Some(ParamDate::Offset(offset));
         }
         match &at.kind {
-            ExprKind::Number { value, .. } if value.fract() == 0.0 && (1.0..=9999.0).contains(value) => {
-                Some(ParamDate::Year(*value as i32))
-            }
+            ExprKind::Number { value, .. } if is_year(*value) => Some(ParamDate::Year(*value as i32)),
             ExprKind::Date(date) => Some(ParamDate::Date(*date)),
             _ => {
                 self.error(at.span, "a parameter is read at a fixed date: N-1, N+1, a year such as 2019, or a date")
