@@ -14,19 +14,56 @@ pub struct SourceText {
     /// a YAML scenario): added to every reported line and column.
     line_offset: usize,
     column_offset: usize,
+    /// For a quoted value on one line of its file, whose escapes (`\"`, `''`) make the text
+    /// shorter than what the file holds: where each character is in the file.
+    quoted: Option<Arc<QuotedLine>>,
+}
+
+/// A piece of one line, read from a quoted value: the file's line as written, and the column in
+/// it of each character of the value (one more for the end).
+#[derive(Debug)]
+struct QuotedLine {
+    line_text: String,
+    columns: Vec<usize>,
 }
 
 impl SourceText {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        SourceText { path: path.into(), text, line_starts, line_offset: 0, column_offset: 0 }
+        SourceText { path: path.into(), text, line_starts, line_offset: 0, column_offset: 0, quoted: None }
     }
 
     /// A piece of a larger file that starts at `line` (1-based) and whose lines are all indented
     /// by `indent` characters there (as in a YAML block scalar): locations point into the file.
     pub fn piece(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>, line: usize, indent: usize) -> Self {
         SourceText { line_offset: line.saturating_sub(1), column_offset: indent, ..SourceText::new(path, text) }
+    }
+
+    /// A value quoted on one line of a larger file: `text` is the value as read (its escapes
+    /// undone), `line_text` the file's line, and `columns` the 1-based column in that line of
+    /// each character of `text`, then of its end. Locations point at what the file holds.
+    ///
+    /// ```
+    /// use dotations_diagnostics::SourceText;
+    ///
+    /// // formula: "a + \"b\""  — the value is `a + "b"`, its `b` in column 17 of the file.
+    /// let line = r#"formula: "a + \"b\"""#;
+    /// let columns = vec![11, 12, 13, 14, 15, 17, 18, 20];
+    /// let source = SourceText::quoted_piece("s.yaml", r#"a + "b""#, 6, line, columns);
+    /// let location = source.location(5, 1);
+    /// assert_eq!((location.line, location.column), (6, 17));
+    /// assert_eq!(location.line_text.as_deref(), Some(line));
+    /// ```
+    pub fn quoted_piece(
+        path: impl Into<Arc<str>>,
+        text: impl Into<Arc<str>>,
+        line: usize,
+        line_text: impl Into<String>,
+        columns: Vec<usize>,
+    ) -> Self {
+        let quoted = QuotedLine { line_text: line_text.into(), columns };
+        SourceText { quoted: Some(Arc::new(quoted)), ..SourceText::piece(path, text, line, 0) }
     }
 
     pub fn path(&self) -> &str {
@@ -52,6 +89,9 @@ impl SourceText {
         let column = self.text[line_start..offset].chars().count() + 1;
         let end = ceil_char_boundary(&self.text, (offset + length).min(line_end).max(offset));
         let length = self.text[offset..end].chars().count();
+        if let Some(quoted) = &self.quoted {
+            return quoted.location(&self.path, self.line_offset + 1, column - 1, length);
+        }
         Location {
             file: self.path.clone(),
             line: line_index + 1 + self.line_offset,
@@ -66,12 +106,30 @@ impl SourceText {
         let line_index = line.saturating_sub(1).min(self.line_starts.len() - 1);
         let line_start = self.line_starts[line_index];
         let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        if let Some(quoted) = &self.quoted {
+            return quoted.location(&self.path, self.line_offset + 1, column.max(1) - 1, length);
+        }
         Location {
             file: self.path.clone(),
             line: line_index + 1 + self.line_offset,
             column: column.max(1) + self.column_offset,
             length,
             line_text: Some(format!("{}{}", " ".repeat(self.column_offset), &self.text[line_start..line_end])),
+        }
+    }
+}
+
+impl QuotedLine {
+    /// The location of `length` characters from character `start` of the value.
+    fn location(&self, file: &Arc<str>, line: usize, start: usize, length: usize) -> Location {
+        let column_of = |index: usize| self.columns.get(index).or(self.columns.last()).copied().unwrap_or(1);
+        let column = column_of(start);
+        Location {
+            file: file.clone(),
+            line,
+            column,
+            length: column_of(start + length).saturating_sub(column),
+            line_text: Some(self.line_text.clone()),
         }
     }
 }

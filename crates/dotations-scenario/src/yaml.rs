@@ -66,8 +66,12 @@ pub(crate) struct Locator<'a> {
 impl Locator<'_> {
     /// The location of a scalar, underlining its text.
     pub fn scalar(&self, scalar: &MarkedScalarNode) -> Location {
-        let quotes = if self.is_quoted(scalar) { 2 } else { 0 };
-        let length = scalar.as_str().lines().next().map_or(0, |l| l.chars().count()) + quotes;
+        let quoted = self.is_quoted(scalar).then(|| self.quoted_columns(scalar)).flatten();
+        let length = match (quoted.as_ref().and_then(|c| c.last()), scalar.span().start()) {
+            // From the opening quote to the closing one, escapes included.
+            (Some(end), Some(start)) => end + 1 - start.column(),
+            _ => scalar.as_str().lines().next().map_or(0, |l| l.chars().count()) + 2 * usize::from(quoted.is_some()),
+        };
         self.at(scalar.span().start(), length)
     }
 
@@ -93,27 +97,42 @@ impl Locator<'_> {
         !scalar.may_coerce() && self.split_line(scalar).is_some_and(|(before, _)| before.trim().is_empty())
     }
 
-    /// Whether a quoted scalar closes on the line it opens: YAML folds a quoted value over
-    /// several lines into one, and its text no longer matches the file's lines.
-    fn closes_on_its_line(&self, scalar: &MarkedScalarNode) -> bool {
-        let Some((_, rest)) = self.split_line(scalar) else { return true };
-        let mut chars = rest.chars();
-        let Some(quote) = chars.next() else { return true };
-        let mut escaped = false;
-        let mut chars = chars.peekable();
+    /// The columns, in the file, of each character of a quoted scalar's value and then of its
+    /// closing quote; `None` when it does not close on the line it opens (YAML folds a quoted
+    /// value over several lines into one, and its text no longer matches the file's lines).
+    /// Escapes (`\"`, `\u00e9`, `''`) take more columns than the character they give.
+    fn quoted_columns(&self, scalar: &MarkedScalarNode) -> Option<Vec<usize>> {
+        let (before, rest) = self.split_line(scalar)?;
+        let mut chars = rest.chars().peekable();
+        let quote = chars.next()?;
+        let mut column = before.chars().count() + 2;
+        let mut columns = Vec::new();
         while let Some(c) = chars.next() {
-            match (quote, c) {
-                ('"', '\\') if !escaped => escaped = true,
-                ('"', '"') if !escaped => return true,
-                // In single quotes, a quote is written twice.
-                ('\'', '\'') if chars.peek() == Some(&'\'') => {
-                    chars.next();
+            let width = match (quote, c) {
+                ('"', '"') | ('\'', '\'') if quote == '"' || chars.peek() != Some(&'\'') => {
+                    columns.push(column);
+                    return Some(columns);
                 }
-                ('\'', '\'') => return true,
-                _ => escaped = false,
+                ('"', '\\') => match chars.next() {
+                    Some('x') => 4,
+                    Some('u') => 6,
+                    Some('U') => 10,
+                    _ => 2,
+                },
+                // In single quotes, a quote is written twice.
+                ('\'', '\'') => {
+                    chars.next();
+                    2
+                }
+                _ => 1,
+            };
+            if width > 2 {
+                (0..width - 2).for_each(|_| _ = chars.next());
             }
+            columns.push(column);
+            column += width;
         }
-        false
+        None
     }
 
     fn is_quoted(&self, scalar: &MarkedScalarNode) -> bool {
@@ -239,13 +258,25 @@ impl Locator<'_> {
             }
             return Ok(SourceText::piece(path, text, line, column - 1));
         }
+        let several_lines = || {
+            Diagnostic::error(format!("write {what} on several lines as a literal block (`|`)")).at(self.scalar(scalar))
+        };
         if self.is_quoted(scalar) {
-            if text.contains('\n') || !self.closes_on_its_line(scalar) {
-                return Err(Diagnostic::error(format!("write {what} on several lines as a literal block (`|`)"))
-                    .at(self.scalar(scalar)));
+            let columns = self.quoted_columns(scalar).filter(|_| !text.contains('\n')).ok_or_else(several_lines)?;
+            let line_text = self.split_line(scalar).map(|(before, rest)| format!("{before}{rest}")).unwrap_or_default();
+            if columns.len() != text.chars().count() + 1 {
+                // Not as this reader understands escapes: located as if there were none.
+                return Ok(SourceText::piece(path, text, line, column));
             }
-            // The text starts after the opening quote.
-            return Ok(SourceText::piece(path, text, line, column));
+            return Ok(SourceText::quoted_piece(path, text, line, line_text, columns));
+        }
+        // A plain value over several lines is folded into one, as a quoted one is.
+        let on_its_line = self.split_line(scalar).is_none_or(|(_, rest)| {
+            let rest = rest.split(" #").next().unwrap_or(rest);
+            rest.starts_with(text.trim_end())
+        });
+        if !on_its_line {
+            return Err(several_lines());
         }
         Ok(SourceText::piece(path, text, line, column - 1))
     }

@@ -243,3 +243,49 @@ fn a_quoted_formula_over_several_lines_is_refused() {
         parse(&text).unwrap_or_else(|e| panic!("{quoted}: {e}"));
     }
 }
+
+#[test]
+fn a_plain_formula_over_several_lines_is_refused() {
+    // YAML folds it into one line, as a quoted one: messages pointed past its first line.
+    let text =
+        "name: x\nyear: 2025\nformulas:\n  - variable: montant\n    start: 2025-01-01\n    formula: a +\n      b\n";
+    let message = error(text);
+    assert!(message.starts_with("error: write the formula on several lines as a literal block (`|`)"), "{message}");
+    assert!(message.contains("scenarios/essai.yaml:6:14"), "{message}");
+    // On one line, with a comment after it or inside a flow mapping, it is fine.
+    for formula in ["formula: a + b  # un commentaire", "{variable: montant, start: 2025-01-01, formula: a + b}"] {
+        let text = if formula.starts_with('{') {
+            format!("name: x\nyear: 2025\nformulas:\n  - {formula}\n")
+        } else {
+            format!("name: x\nyear: 2025\nformulas:\n  - variable: montant\n    start: 2025-01-01\n    {formula}\n")
+        };
+        let scenario = parse(&text).unwrap_or_else(|e| panic!("{formula}: {e}"));
+        assert_eq!(scenario.reform.formulas[0].body.text(), "a + b");
+    }
+}
+
+#[test]
+fn a_mistake_after_escapes_in_a_quoted_formula_is_located_in_the_file() {
+    // `\"`, `\u00e9` and `''` are more characters of the file than of the formula: the unknown
+    // name is where the file has it, and the line shown is the file's.
+    let lines = [
+        r#"formula: "categorie_commune == \"rurale\" and populaton > 0""#,
+        r#"formula: 'categorie_commune != "l''autre" and populaton > 0'"#,
+        r#"formula: "categorie_commune != \"\u00e9\" and populaton > 0""#,
+    ];
+    for line in lines {
+        let text =
+            format!("name: x\nformulas:\n  - variable: potentiel_par_habitant\n    start: 2025-01-01\n    {line}\n");
+        let message = reform_error(&text);
+        let column = 4 + line.find("populaton").unwrap() + 1;
+        assert!(message.contains(&format!("scenarios/essai.yaml:5:{column}")), "{line}\n{message}");
+        let underline = format!("5 |     {line}\n  | {}^^^^^^^^^", " ".repeat(column - 1));
+        assert!(message.contains(&underline), "{line}\n{message}");
+        // The text is underlined whole, its escapes too, and the fix is said.
+        let quoted = line.split(' ').nth(3).unwrap();
+        let column = 4 + line.find(quoted).unwrap() + 1;
+        let underline = format!("{line}\n  | {}{}\n", " ".repeat(column - 1), "^".repeat(quoted.chars().count()));
+        assert!(message.contains(&underline), "{line}\n{message}");
+        assert!(message.contains("= help: an enumeration's item is named without quotes"), "{message}");
+    }
+}

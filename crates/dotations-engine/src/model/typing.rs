@@ -82,7 +82,9 @@ impl<'a> ExprResolver<'a> {
             }
             ExprKind::Date(d) => Some(self.expr(Node::Const(date_to_days(*d)), Kind::Date, Shape::Scalar, span)),
             ExprKind::Text(_) => {
-                self.error(span, "text values cannot be used in formulas");
+                self.error(span, "text values cannot be used in formulas").help.push(
+                    "an enumeration's item is named without quotes: `grille_densite_insee is bourg_rural`".into(),
+                );
                 None
             }
             ExprKind::Year => Some(self.expr(Node::Year, Kind::Number, Shape::Scalar, span)),
