@@ -24,6 +24,14 @@ fn dotations(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap().replace(&dir.display().to_string(), "<dir>")
 }
 
+/// Runs `dotations` from the repository root, expecting it to fail with exit code 1; returns
+/// stderr.
+fn dotations_fails(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_dotations")).args(args).current_dir(repo()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stdout));
+    String::from_utf8(output.stderr).unwrap()
+}
+
 /// A CSV read whole: header, rows.
 fn read(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -105,13 +113,9 @@ fn three_years_of_the_test_model_chained_by_hand() {
 
 #[test]
 fn a_chain_with_one_output_name_for_several_years_is_refused() {
-    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
-        .args(["compute", "--years", "2024..2025", "--rules", "tests/model", "--output", "out.csv"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    insta::assert_snapshot!(String::from_utf8(output.stderr).unwrap());
+    let stderr =
+        dotations_fails(&["compute", "--years", "2024..2025", "--rules", "tests/model", "--output", "out.csv"]);
+    insta::assert_snapshot!(stderr);
 }
 
 /// Kinds of the reference's variables (`variable_types.json`): how values are compared.
@@ -202,35 +206,23 @@ fn a_chain_file_whose_masks_are_a_list_is_refused() {
     let dir = tempdir("masks-list");
     let chain = dir.join("chain.yaml");
     std::fs::write(&chain, "masks:\n  - montant: eligible\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
-        .args([
-            "compute",
-            "--years",
-            "2024..2025",
-            "--rules",
-            "tests/model",
-            "--input",
-            "tests/model/communes_2024.csv",
-        ])
-        .arg("--chain")
-        .arg(&chain)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = dotations_fails(&[
+        "compute",
+        "--years",
+        "2024..2025",
+        "--rules",
+        "tests/model",
+        "--input",
+        "tests/model/communes_2024.csv",
+        "--chain",
+        chain.to_str().unwrap(),
+    ]);
     assert!(stderr.contains("`masks` holds `value: mask` lines"), "{stderr}");
     assert!(stderr.contains("chain.yaml:1:1"), "{stderr}");
 }
 
 #[test]
 fn chain_options_without_years_are_refused() {
-    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
-        .args(["compute", "--year", "2024", "--rules", "tests/model", "--keep-prev", "montant"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = dotations_fails(&["compute", "--year", "2024", "--rules", "tests/model", "--keep-prev", "montant"]);
     assert!(stderr.contains("--keep-prev chains years: it needs --years, not --year"), "{stderr}");
 }

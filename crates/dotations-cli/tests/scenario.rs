@@ -20,6 +20,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Writes `yaml` as the scenario file `name` of a new directory and runs it on the test model's
+/// communes of 2024; its stderr names the file by `name` alone.
+fn scenario_file(name: &str, yaml: &str) -> (Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, yaml).unwrap();
+    let output =
+        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    let stderr = text(&output.stderr).replace(&*file.display().to_string(), name);
+    (output, stderr)
+}
+
 #[test]
 fn the_test_model_scenario_runs_and_writes_the_impact() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,38 +64,26 @@ fn the_test_model_scenario_runs_and_writes_the_impact() {
 
 #[test]
 fn a_failed_expectation_fails_the_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("echec.yaml");
     let original = std::fs::read_to_string(repo().join("tests/model/scenarios/quatre_eligibles.yaml")).unwrap();
-    std::fs::write(
-        &file,
-        original.replace("  - winners: montant\n    equals: 1", "  - winners: montant\n    equals: 2"),
-    )
-    .unwrap();
-    let output =
-        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    let (output, stderr) = scenario_file(
+        "echec.yaml",
+        &original.replace("  - winners: montant\n    equals: 1", "  - winners: montant\n    equals: 2"),
+    );
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
     assert!(stdout.contains("Expectations: 12 of 13 met"), "{stdout}");
     assert!(stdout.contains("FAILED  winners of montant (by more than 0) = 1; expected 2"), "{stdout}");
-    let stderr = text(&output.stderr).replace(&*file.display().to_string(), "echec.yaml");
     insta::assert_snapshot!("scenario_failed_expectation", stderr);
 }
 
 #[test]
 fn errors_point_into_the_scenario_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("faute.yaml");
-    std::fs::write(
-        &file,
+    let (output, stderr) = scenario_file(
+        "faute.yaml",
         "name: Faute\nyear: 2024\nformulas:\n  - variable: score\n    start: 2024-01-01\n    formula: |\n      \
          if eligible then population * indice * 2\n      else zero\n",
-    )
-    .unwrap();
-    let output =
-        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    );
     assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr).replace(&*file.display().to_string(), "faute.yaml");
     insta::assert_snapshot!("scenario_error_in_a_formula", stderr);
 }
 
@@ -117,16 +117,10 @@ fn a_threshold_below_zero_or_not_a_number_is_refused() {
 #[test]
 fn a_formula_for_an_input_of_the_data_is_said_to_be_unused() {
     // The data wins, as in OpenFisca: the formula changed nothing, and nothing said so.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("entree.yaml");
-    std::fs::write(
-        &file,
+    let (output, stderr) = scenario_file(
+        "entree.yaml",
         "name: x\nyear: 2024\nformulas:\n  - variable: population\n    start: 2024-01-01\n    formula: 5\n",
-    )
-    .unwrap();
-    let output =
-        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
-    let stderr = text(&output.stderr);
+    );
     assert!(output.status.success(), "{stderr}");
     assert!(
         stderr.starts_with(
