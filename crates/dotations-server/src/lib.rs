@@ -49,18 +49,29 @@ type Shared = Arc<AppState>;
 
 /// Every route of the server.
 pub fn router(state: Shared) -> Router {
-    Router::new()
+    let openfisca = [
+        ("/parameters", get(parameters)),
+        ("/parameter/{*id}", get(parameter)),
+        ("/variables", get(variables)),
+        ("/variable/{id}", get(variable)),
+        ("/entities", get(entities)),
+        ("/spec", get(spec)),
+        ("/calculate", post(calculate)),
+        ("/trace", post(trace)),
+    ];
+    let mut router = Router::new();
+    for (path, route) in openfisca {
+        // As OpenFisca's (Flask's `strict_slashes = False`), with a trailing slash too (the
+        // wildcard of `/parameter/` takes it, and the handler drops it).
+        if !path.contains('*') {
+            router = router.route(&format!("{path}/"), route.clone());
+        }
+        router = router.route(path, route);
+    }
+    router
         .route("/", get(web::index))
         .route("/app.js", get(web::script))
         .route("/style.css", get(web::style))
-        .route("/parameters", get(parameters))
-        .route("/parameter/{*id}", get(parameter))
-        .route("/variables", get(variables))
-        .route("/variable/{id}", get(variable))
-        .route("/entities", get(entities))
-        .route("/spec", get(spec))
-        .route("/calculate", post(calculate))
-        .route("/trace", post(trace))
         .route("/communes", get(search))
         .route("/communes/{code}", get(commune))
         .route("/communes/{code}/simulation", post(simulation))
@@ -143,7 +154,8 @@ async fn parameters(State(state): State<Shared>, headers: HeaderMap) -> Response
 
 async fn parameter(State(state): State<Shared>, id: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(ApiError::path)?;
-    match openfisca::metadata::parameter(&state.model, &id) {
+    let id = id.strip_suffix('/').unwrap_or(&id);
+    match openfisca::metadata::parameter(&state.model, id) {
         Some(parameter) => Ok(AxumJson(parameter).into_response()),
         None => Err(ApiError::not_found(format!("no parameter `{id}`: see GET /parameters"))),
     }

@@ -97,6 +97,10 @@ async fn situation_errors_are_reported_as_openfisca_reports_them() {
         r#"{"communes": {"a": {"population_insee": {"2024-01": 2000}}}}"#,
         r#"{"communes": {"a": {"population_insee": {"ETERNITY": 2000}}}}"#,
         r#"{"communes": {"a": {"strate_demographique": {"2024-01": null}}}}"#,
+        r#"{"communes": {"a": {"population_insee": {"2024-01-01": 2000}}}}"#,
+        r#"{"communes": {"a": {"strate_demographique": {"2024-01-01": null}}}}"#,
+        r#"{"communes": {"a": {"population_insee": {"2024-02-30": 2000}}}}"#,
+        r#"{"communes": {"1": {}}, "etats": {"france": {"communes": [1.5]}}}"#,
         r#"{"communes": {"a": {}}, "axes": [[{"name": "population_insee", "count": 2, "min": 0, "max": 1}]]}"#,
     ];
     let mut report = String::new();
@@ -128,6 +132,10 @@ async fn a_computation_that_fails_is_a_500_with_the_located_message() {
     let message = answer.json()["error"].as_str().unwrap().to_string();
     assert!(message.starts_with("Internal server error: "), "{message}");
     assert!(message.contains("formulas/dsr_bourg_centre.rules:"), "{message}");
+    assert!(
+        message.contains("note: no commune of the computation can receive any of it: every score is 0"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -191,6 +199,41 @@ async fn parameters_are_reached_with_dots_or_slashes() {
     let missing = get("/parameter/population.nope").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"].is_string());
+}
+
+#[tokio::test]
+async fn a_trailing_slash_reaches_the_same_route_as_in_openfisca() {
+    for path in [
+        "/parameters",
+        "/variables",
+        "/entities",
+        "/spec",
+        "/variable/population_insee",
+        "/parameter/population.plafond_dgf",
+    ] {
+        let (plain, slashed) = (get(path).await, get(&format!("{path}/")).await);
+        assert_eq!(slashed.status, StatusCode::OK, "{path}/");
+        assert_eq!(plain.body, slashed.body, "{path}/");
+    }
+    let situation =
+        r#"{"communes": {"a": {"population_insee": {"2024": 80}, "population_dgf_plafonnee": {"2024": null}}}}"#;
+    let (plain, slashed) = (post("/calculate", situation).await, post("/calculate/", situation).await);
+    assert_eq!(slashed.json()["communes"]["a"]["population_dgf_plafonnee"]["2024"], json!(80));
+    assert_eq!(plain.body, slashed.body);
+}
+
+#[tokio::test]
+async fn communes_may_be_listed_by_integer_identifiers_as_in_openfisca() {
+    // OpenFisca turns an integer member into its text: `1` is the commune "1".
+    let situation = r#"{"communes": {"1": {"population_insee": {"2024": 80}}, "2": {}},
+                        "etats": {"f": {"communes": [1, "2"]}, "g": {"communes": 3}}}"#;
+    let answer = post("/trace", situation).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "commune 3 is not declared: {}", answer.text());
+    assert!(answer.text().contains("Unexpected value: 3."), "{}", answer.text());
+    let situation = situation.replace(", \"g\": {\"communes\": 3}", "");
+    let answer = post("/trace", situation).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["entitiesDescription"], json!({"communes": ["1", "2"], "etats": ["f"]}));
 }
 
 #[tokio::test]

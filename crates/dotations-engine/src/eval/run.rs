@@ -608,7 +608,14 @@ fn distribute_error(error: DistributeError, origin: Origin, model: &Model, datas
             message = format!("{message} ({id})");
         }
     }
-    Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin))
+    let diagnostic = Diagnostic::error(format!("cannot distribute the budget: {message}")).at(model.location(origin));
+    match error {
+        // The reference's solver fails the same way: nothing to share the budget between.
+        DistributeError::AboveCeilings { ceiling: 0.0, .. } => diagnostic.with_note(
+            "no commune of the computation can receive any of it: every score is 0 (none is eligible, or none has a criterion), and none keeps a previous amount",
+        ),
+        _ => diagnostic,
+    }
 }
 
 /// The classified rows of a distribution of `previous` that `step` can solve again from: the

@@ -27,12 +27,15 @@ use crate::json::Json;
 pub enum Period {
     Year(i32),
     Month(i32, u32),
+    /// A day: read so that it gets OpenFisca's message (no variable of the model is daily),
+    /// except for an eternal variable, which takes any period.
+    Day(i32, u32, u32),
     Eternity,
 }
 
 impl Period {
-    /// Parses the periods a situation may use: `2024`, `2024-01`, `year:2024`,
-    /// `month:2024-01`, `ETERNITY`.
+    /// Parses the periods a situation may use: `2024`, `2024-01`, `2024-01-01`, `year:2024`,
+    /// `month:2024-01`, `day:2024-01-01`, `ETERNITY`.
     pub fn parse(text: &str) -> Option<Period> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("eternity") {
@@ -48,12 +51,19 @@ impl Period {
             Some(month) => Some(parse_digits(month, 2).filter(|m| (1..=12).contains(m))?),
             None => None,
         };
+        let day: Option<u32> = match parts.next() {
+            Some(day) => Some(parse_digits(day, 2)?),
+            None => None,
+        };
         if parts.next().is_some() {
             return None;
         }
-        match (unit, month) {
-            (None | Some("year"), None) => Some(Period::Year(year)),
-            (None | Some("month"), Some(month)) => Some(Period::Month(year, month)),
+        match (unit, month, day) {
+            (None | Some("year"), None, None) => Some(Period::Year(year)),
+            (None | Some("month"), Some(month), None) => Some(Period::Month(year, month)),
+            (None | Some("day"), Some(month), Some(day)) => {
+                chrono::NaiveDate::from_ymd_opt(year, month, day).map(|_| Period::Day(year, month, day))
+            }
             _ => None,
         }
     }
@@ -61,7 +71,7 @@ impl Period {
     /// The year the engine computes it for (eternal variables: any year).
     pub fn year(self) -> Option<i32> {
         match self {
-            Period::Year(year) | Period::Month(year, _) => Some(year),
+            Period::Year(year) | Period::Month(year, _) | Period::Day(year, ..) => Some(year),
             Period::Eternity => None,
         }
     }
@@ -71,6 +81,7 @@ impl Period {
         match self {
             Period::Year(year) => format!("{year}"),
             Period::Month(year, month) => format!("{year}-{month:02}"),
+            Period::Day(year, month, day) => format!("{year}-{month:02}-{day:02}"),
             Period::Eternity => "ETERNITY".into(),
         }
     }
@@ -149,8 +160,8 @@ pub fn read(model: &Model, input: &Json) -> Result<Situation, ApiError> {
             StatusCode::BAD_REQUEST,
             &[first],
             format!(
-                "Some entities in the situation are not defined in the loaded tax and benefit system.These entities \
-                 are not found: {}.The defined entities are: {}.",
+                "Some entities in the situation are not defined in the loaded tax and benefit system. These entities \
+                 are not found: {}. The defined entities are: {}.",
                 unknown.join(", "),
                 plurals.join(", ")
             ),
@@ -211,13 +222,16 @@ pub fn read(model: &Model, input: &Json) -> Result<Situation, ApiError> {
             let members: Vec<Json> = match object.get(role) {
                 None => Vec::new(),
                 Some(Json::Array(items)) => items.clone(),
-                // OpenFisca accepts a single identifier for a role.
-                Some(Json::String(single)) => vec![Json::String(single.clone())],
+                // OpenFisca accepts a single identifier for a role, a text or an integer.
+                Some(single @ (Json::String(_) | Json::Number(_))) => vec![single.clone()],
                 Some(_) => return Err(invalid_type(&[plural, id, role], "Array")),
             };
             for (position, member) in members.iter().enumerate() {
-                let Json::String(member) = member else {
-                    return Err(invalid_type(&[plural, id, role, &position.to_string()], "String"));
+                let member = match member {
+                    Json::String(member) => member.clone(),
+                    // As OpenFisca, an integer names the commune of that identifier (`1` is "1").
+                    Json::Number(number) if number.is_i64() || number.is_u64() => number.to_string(),
+                    _ => return Err(invalid_type(&[plural, id, role, &position.to_string()], "String")),
                 };
                 let Some(&row) = rows.get(member.as_str()) else {
                     return Err(ApiError::at_path(
@@ -367,11 +381,18 @@ pub fn stored_year(kind: PeriodKind, name: &str, period: Period) -> Result<Optio
         (PeriodKind::Eternal, _) => Ok(None),
         (PeriodKind::Yearly, Period::Year(year)) => Ok(Some(year)),
         (PeriodKind::Monthly, Period::Year(year) | Period::Month(year, _)) => Ok(Some(year)),
-        (PeriodKind::Yearly, Period::Month(..)) => Err(format!(
-            "Unable to set a value for variable \"{name}\" for month-long period \"{}\". \"{name}\" can only be set \
-             for one year at a time.",
-            period.key()
-        )),
+        (PeriodKind::Yearly, Period::Month(..) | Period::Day(..)) | (PeriodKind::Monthly, Period::Day(..)) => {
+            let (unit, defined) = match (period, kind) {
+                (Period::Month(..), _) => ("month", "year"),
+                (_, PeriodKind::Yearly) => ("day", "year"),
+                _ => ("day", "month"),
+            };
+            Err(format!(
+                "Unable to set a value for variable \"{name}\" for {unit}-long period \"{}\". \"{name}\" can only be \
+                 set for one {defined} at a time.",
+                period.key()
+            ))
+        }
         (_, Period::Eternity) => Err(format!(
             "Unable to set a value for variable \"{name}\" for ETERNITY. {name} is only defined for {}s. Please adapt \
              your input.",
@@ -413,6 +434,10 @@ mod tests {
         assert_eq!(Period::parse("month:2024-03"), Some(Period::Month(2024, 3)));
         assert_eq!(Period::parse("ETERNITY"), Some(Period::Eternity));
         assert_eq!(Period::parse("eternity"), Some(Period::Eternity));
+        assert_eq!(Period::parse("2024-03-31"), Some(Period::Day(2024, 3, 31)));
+        assert_eq!(Period::parse("day:2024-03-31"), Some(Period::Day(2024, 3, 31)));
+        assert_eq!(Period::parse("2024-02-30"), None);
+        assert_eq!(Period::parse("month:2024-03-31"), None);
         for wrong in ["24", "2024-13", "2024-1", "invalid period", "year:2024-01", "2024-01-01-01", ""] {
             assert_eq!(Period::parse(wrong), None, "{wrong}");
         }
