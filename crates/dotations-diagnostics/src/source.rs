@@ -28,8 +28,12 @@ struct QuotedLine {
 }
 
 impl SourceText {
+    /// A file's text; a byte-order mark at its start (which some editors write) is dropped.
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
+        let mut text: Arc<str> = text.into();
+        if let Some(rest) = text.strip_prefix('\u{feff}') {
+            text = rest.into();
+        }
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceText { path: path.into(), text, line_starts, line_offset: 0, column_offset: 0, quoted: None }
     }
@@ -155,6 +159,13 @@ mod tests {
         let location = source.location(8, 2);
         assert_eq!((location.line, location.column, location.length), (2, 5, 2));
         assert_eq!(location.line_text.as_deref(), Some("cdé fg"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_text() {
+        let source = SourceText::new("t.yaml", "\u{feff}a: 1\n");
+        assert_eq!(source.text(), "a: 1\n");
+        assert_eq!(source.location(0, 1).column, 1);
     }
 
     #[test]

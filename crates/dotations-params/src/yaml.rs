@@ -4,6 +4,8 @@
 
 use chrono::NaiveDate;
 use dotations_diagnostics::{did_you_mean, Diagnostic, Location, SourceText};
+
+use crate::located;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use rust_decimal::Decimal;
@@ -18,11 +20,7 @@ pub(crate) fn parse(source: &SourceText) -> Result<Node, Diagnostic> {
     let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     let node =
         marked_yaml::parse_yaml_with_options(0, source.text(), options).map_err(|error| load_error(source, error))?;
-    if let Some(line) = second_document_line(source.text()) {
-        return Err(Diagnostic::error("this file holds a second YAML document")
-            .at(source.location_at_line(line, 1, 3))
-            .with_note("OpenFisca reads exactly one document per parameter file"));
-    }
+    located::single_document(source, "OpenFisca reads exactly one document per parameter file")?;
     Ok(node)
 }
 
@@ -75,32 +73,6 @@ fn first_anchor(text: &str) -> Option<(usize, usize)> {
             bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
         (bytes[i] == b'&' && after_space && name_len > 0).then_some((i, name_len + 1))
     })
-}
-
-/// The line of a document marker (`---` or `...` at column 1) followed by more content, if
-/// any: `marked-yaml` stops after the first document and would silently drop the rest.
-fn second_document_line(text: &str) -> Option<usize> {
-    let is_content = |line: &str| {
-        let line = line.trim();
-        !line.is_empty() && !line.starts_with('#') && !line.starts_with('%')
-    };
-    let is_marker = |line: &str| {
-        ["---", "..."]
-            .iter()
-            .any(|m| line.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t'])))
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let mut seen_content = false;
-    for (index, line) in lines.iter().enumerate() {
-        if is_marker(line) {
-            if seen_content && lines[index + 1..].iter().any(|l| is_content(l)) {
-                return Some(index + 1);
-            }
-        } else if is_content(line) {
-            seen_content = true;
-        }
-    }
-    None
 }
 
 /// Locates nodes of one file.
@@ -437,13 +409,5 @@ mod tests {
         assert!(looks_like_date("2019-13-01"));
         assert!(!looks_like_date("values"));
         assert!(!looks_like_date("2019"));
-    }
-
-    #[test]
-    fn a_second_document_is_found() {
-        assert_eq!(second_document_line("---\na: 1\n"), None);
-        assert_eq!(second_document_line("a: 1\n...\n# end\n"), None);
-        assert_eq!(second_document_line("%YAML 1.1\n---\na: 1\n"), None);
-        assert_eq!(second_document_line("a: 1\n---\nb: 2\n"), Some(2));
     }
 }

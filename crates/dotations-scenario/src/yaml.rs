@@ -14,7 +14,13 @@ use rust_decimal::Decimal;
 /// Parses a scenario file: one YAML document whose top level is a mapping.
 pub(crate) fn parse(source: &SourceText) -> Result<Node, Diagnostic> {
     let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    marked_yaml::parse_yaml_with_options(0, source.text(), options).map_err(|error| load_error(source, error))
+    let node =
+        marked_yaml::parse_yaml_with_options(0, source.text(), options).map_err(|error| load_error(source, error))?;
+    located::single_document(
+        source,
+        "a scenario file holds one scenario: write another scenario in a file of its own",
+    )?;
+    Ok(node)
 }
 
 fn load_error(source: &SourceText, error: LoadError) -> Diagnostic {

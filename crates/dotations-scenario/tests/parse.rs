@@ -289,3 +289,12 @@ fn a_mistake_after_escapes_in_a_quoted_formula_is_located_in_the_file() {
         assert!(message.contains("= help: an enumeration's item is named without quotes"), "{message}");
     }
 }
+
+#[test]
+fn a_second_yaml_document_is_refused_not_dropped() {
+    let message = error("name: x\nyear: 2025\n---\nname: y\n");
+    assert!(message.starts_with("error: this file holds a second YAML document"), "{message}");
+    assert!(message.contains("scenarios/essai.yaml:3:1"), "{message}");
+    // A byte-order mark at the start is no part of the file's text.
+    assert_eq!(parse("\u{feff}name: x\n").map(|s| s.name), Ok("x".to_string()));
+}

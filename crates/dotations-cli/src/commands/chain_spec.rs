@@ -83,6 +83,7 @@ fn parse(model: &Model, source: &SourceText, origin: String) -> Result<ChainSpec
     let root = marked_yaml::parse_yaml_with_options(0, source.text(), options).map_err(|e| {
         Diagnostics::from(Diagnostic::error(format!("invalid chain file: {e}")).at(source.location_at_line(1, 1, 1)))
     })?;
+    dotations_params::located::single_document(source, "a chain file holds one set of `key: value` lines")?;
     let mut diagnostics = Diagnostics::new();
     let Some(top) = root.as_mapping() else {
         return Err(Diagnostic::error("a chain file holds `key: value` lines")

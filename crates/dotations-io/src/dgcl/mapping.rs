@@ -105,6 +105,7 @@ pub fn load_mapping(model: &Model, source: &SourceText) -> Result<Mapping, Diagn
         let location = marker.map(|m| source.location_at_line(m.line(), m.column(), 1));
         Diagnostics::from(Diagnostic::error(message).at_opt(location))
     })?;
+    dotations_params::located::single_document(source, "a mapping file holds the mapping of one year")?;
     let reader = Reader { model, source, diagnostics: Diagnostics::new() };
     reader.mapping(&root)
 }
