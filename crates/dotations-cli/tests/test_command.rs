@@ -87,3 +87,20 @@ fn a_reform_is_found_in_a_parent_directory_whatever_the_test_path() {
         assert!(stdout(&output).ends_with("1 passed, 0 failed\n"), "{path}: {}", stdout(&output));
     }
 }
+
+#[test]
+fn a_selection_or_a_filter_that_names_nothing_fails_instead_of_passing_everything() {
+    // A typo in --only-variables skipped every output: the run passed, failing tests included.
+    let output = dotations_test(&["tests/yaml/runner", "--only-variables", "strate_demographiqu"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: unknown variable `strate_demographiqu`"), "{stderr}");
+    assert!(stderr.contains("= note: named in --only-variables"), "{stderr}");
+    assert!(stderr.contains("= help: did you mean `strate_demographique`?"), "{stderr}");
+    // As OpenFisca: no test selected is a failure.
+    let output = dotations_test(&["tests/yaml/runner", "--name-filter", "zzz"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: no test matches --name-filter `zzz`"), "{stderr}");
+    assert!(stdout(&output).ends_with("0 passed, 0 failed\n"));
+}

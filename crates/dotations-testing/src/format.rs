@@ -254,7 +254,12 @@ fn names(locator: &Locator<'_>, node: &Node, what: &str) -> Result<Vec<Named>, D
 /// the model's variables are yearly).
 pub(crate) fn period_year(scalar: &MarkedScalarNode) -> Option<i32> {
     let text = scalar.as_str().trim();
-    let text = text.strip_prefix("year:").unwrap_or(text);
+    // `year:2024-03` is a year from March: not a calendar year, which is all the engine computes.
+    let text = match text.strip_prefix("year:") {
+        Some(year) if year.contains('-') => return None,
+        Some(year) => year,
+        None => text,
+    };
     let year_part = match text.split_once('-') {
         Some((year, month)) => {
             let month_ok = month.len() == 2 && month.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
@@ -282,6 +287,9 @@ fn period(locator: &Locator<'_>, node: &Node) -> Result<i32, Diagnostic> {
 }
 
 fn number(locator: &Locator<'_>, node: &Node, what: &str) -> Result<f64, Diagnostic> {
+    if let Some(error) = yaml::scalar(node).and_then(yaml::yaml11_integer) {
+        return Err(error.at(locator.node(node)));
+    }
     let value = match node {
         Node::Scalar(scalar) => match classify(scalar) {
             Scalar::Number(n) => Some(n),
@@ -297,13 +305,16 @@ fn number(locator: &Locator<'_>, node: &Node, what: &str) -> Result<f64, Diagnos
     }
 }
 
-/// `absolute_error_margin: 0.5`, or `{default: 0.5, some_variable: 10}`.
+/// `absolute_error_margin: 0.5`, or `{default: 0.5, some_variable: 10}`; an empty value (`~`)
+/// is no margin, as in OpenFisca.
 fn margin(locator: &Locator<'_>, node: &Node, key: &MarkedScalarNode) -> Result<Margin, Diagnostic> {
     let what = format!("`{}`", key.as_str());
+    let empty = |node: &Node| matches!(node, Node::Scalar(scalar) if classify(scalar) == Scalar::Null);
     match node {
+        _ if empty(node) => Ok(Margin::default()),
         Node::Mapping(mapping) => {
             let mut margin = Margin::default();
-            for (variable, value) in mapping.iter() {
+            for (variable, value) in mapping.iter().filter(|(_, value)| !empty(value)) {
                 let value = number(locator, value, &format!("the margin of `{}`", variable.as_str()))?;
                 if variable.as_str() == "default" {
                     margin.default = Some(value);
@@ -318,13 +329,19 @@ fn margin(locator: &Locator<'_>, node: &Node, key: &MarkedScalarNode) -> Result<
     }
 }
 
-/// `max_spiral_loops` is accepted for OpenFisca compatibility and has no effect: this engine
-/// always applies OpenFisca's default rule (a variable read for another year while it is being
-/// computed takes its default value).
+/// `max_spiral_loops: 1`, OpenFisca's default, is accepted: it is the rule this engine always
+/// applies (a variable read for another year while it is being computed takes its default
+/// value). Another number would change results, and is refused.
 fn max_spiral_loops(locator: &Locator<'_>, node: &Node) -> Result<(), Diagnostic> {
     let value = number(locator, node, "`max_spiral_loops`")?;
-    if value.fract() != 0.0 {
-        return Err(Diagnostic::error("`max_spiral_loops` must be a whole number").at(locator.node(node)));
+    if value != 1.0 {
+        return Err(Diagnostic::error(format!(
+            "`max_spiral_loops: {}` is not supported: this engine applies OpenFisca's default, 1",
+            yaml::scalar(node).map_or(String::new(), |s| s.as_str().to_string())
+        ))
+        .at(locator.node(node))
+        .with_note("a variable read for another year while it is being computed takes its default value")
+        .with_help("remove the key, or write `max_spiral_loops: 1`"));
     }
     Ok(())
 }

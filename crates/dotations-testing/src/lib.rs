@@ -159,6 +159,22 @@ impl<'a> Runner<'a> {
             || test.keywords.iter().any(|k| k == filter)
     }
 
+    /// The variables named on the command line (`--only-variables`, `--ignore-variables`) that
+    /// no model of the run knows (the base model, or one with the reforms of a test run): a
+    /// typo there would skip outputs silently. Call it after the run.
+    pub fn unknown_selected(&self) -> Diagnostics {
+        let selection = &self.options.selection;
+        let models = || std::iter::once(self.base).chain(self.reformed.values().filter_map(|m| m.as_ref().ok()));
+        let mut diagnostics = Diagnostics::new();
+        let named = selection.only.iter().flatten().map(|n| (n, "--only-variables"));
+        for (name, option) in named.chain(selection.ignore.iter().map(|n| (n, "--ignore-variables"))) {
+            if models().all(|model| model.variable_id(name).is_none()) {
+                diagnostics.push(self.base.unknown_variable(name).with_note(format!("named in {option}")));
+            }
+        }
+        diagnostics
+    }
+
     /// Runs one test of the file `file`.
     pub fn run_test(&mut self, file: &str, test: &TestCase) -> TestResult {
         if test.errors.has_errors() {

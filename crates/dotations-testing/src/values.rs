@@ -41,6 +41,9 @@ impl ValueReader<'_> {
         };
         let text = scalar.as_str().to_string();
         let written = |value| Ok(Written { value, text: text.clone() });
+        if let Some(error) = yaml::yaml11_integer(scalar) {
+            return Err(error.at(self.locator.scalar(scalar)).into());
+        }
         match (variable.value_type, classify(scalar)) {
             (_, Scalar::Null) => Err(Diagnostic::error(format!("missing value for `{}`", variable.name))
                 .at(self.locator.node(node))

@@ -11,13 +11,16 @@ pub(crate) fn parse(source: &SourceText) -> Result<Node, Diagnostic> {
     // Coercion is prevented so that a scalar remembers whether it was quoted: PyYAML types only
     // plain scalars (`"2020"` is text, `2020` a number).
     let options = || LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    match marked_yaml::parse_yaml_with_options(0, source.text(), options()) {
+    let node = match marked_yaml::parse_yaml_with_options(0, source.text(), options()) {
         Err(LoadError::TopLevelMustBeMapping(_)) => {
             marked_yaml::parse_yaml_with_options(0, source.text(), options().toplevel_sequence())
                 .map_err(|error| load_error(source, error))
         }
         result => result.map_err(|error| load_error(source, error)),
-    }
+    }?;
+    // OpenFisca's loader (PyYAML's `load`) refuses a second document too.
+    located::single_document(source, "a test file holds one YAML document: a test, or a list of tests")?;
+    Ok(node)
 }
 
 fn load_error(source: &SourceText, error: LoadError) -> Diagnostic {
@@ -135,6 +138,40 @@ pub(crate) fn classify(scalar: &MarkedScalarNode) -> Scalar<'_> {
     }
 }
 
+/// Why a plain scalar that reads as a whole number is refused, when OpenFisca's loader (PyYAML,
+/// YAML 1.1) reads it otherwise than as decimal digits: `010` is the octal 8 there, `0x1F` is
+/// hexadecimal, `1:30` is sexagesimal (90). Guessing either way would change a test silently.
+pub(crate) fn yaml11_integer(scalar: &MarkedScalarNode) -> Option<Diagnostic> {
+    let text = scalar.as_str().trim();
+    if !scalar.may_coerce() {
+        return None;
+    }
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text).replace('_', "");
+    let all = |digits: &str, radix: u32| !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
+    // Digits checked first: `from_str_radix` also takes a sign.
+    let number = |digits: &str, radix| all(digits, radix).then(|| u128::from_str_radix(digits, radix).ok()).flatten();
+    let read_as = if let Some(hex) = body.strip_prefix("0x") {
+        number(hex, 16).map(|v| format!("the hexadecimal number {v}"))
+    } else if let Some(binary) = body.strip_prefix("0b") {
+        number(binary, 2).map(|v| format!("the binary number {v}"))
+    } else if body.len() > 1 && body.starts_with('0') && all(&body, 10) {
+        Some(number(&body, 8).map_or("a text, not a number".into(), |v| format!("the octal number {v}")))
+    } else if body.contains(':') && !body.starts_with('0') {
+        // Minutes and seconds below 60, as PyYAML's pattern takes them.
+        let sixty = |part: &str| number(part, 10).filter(|v| *v < 60 && part.len() <= 2);
+        let (first, rest) = body.split_once(':')?;
+        rest.split(':')
+            .try_fold(number(first, 10)?, |total, part| total.checked_mul(60)?.checked_add(sixty(part)?))
+            .map(|v| format!("the sexagesimal number {v}"))
+    } else {
+        None
+    }?;
+    Some(
+        Diagnostic::error(format!("`{text}` is ambiguous: OpenFisca's YAML loader reads it as {read_as}"))
+            .with_help("write the number in decimal digits, without a leading zero (or quote it as a text)"),
+    )
+}
+
 /// A decimal number with optional `_` separators, fraction and exponent.
 pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
@@ -193,5 +230,27 @@ mod tests {
         assert_eq!(parse_number("."), None);
         assert_eq!(parse_number("abc"), None);
         assert_eq!(parse_number("0,85"), None);
+    }
+
+    #[test]
+    fn whole_numbers_yaml_1_1_reads_otherwise_are_refused() {
+        let message = |text: &str| {
+            let options = LoaderOptions::default().prevent_coercion(true);
+            let node = marked_yaml::parse_yaml_with_options(0, format!("x: {text}"), options).unwrap();
+            let scalar = node.as_mapping().unwrap().get_scalar("x").unwrap().clone();
+            yaml11_integer(&scalar).map(|d| d.message)
+        };
+        let read_as =
+            |text: &str, what: &str| Some(format!("`{text}` is ambiguous: OpenFisca's YAML loader reads it as {what}"));
+        assert_eq!(message("010"), read_as("010", "the octal number 8"));
+        assert_eq!(message("-0_10"), read_as("-0_10", "the octal number 8"));
+        assert_eq!(message("08"), read_as("08", "a text, not a number"));
+        assert_eq!(message("0x1F4"), read_as("0x1F4", "the hexadecimal number 500"));
+        assert_eq!(message("0b101"), read_as("0b101", "the binary number 5"));
+        assert_eq!(message("8:20"), read_as("8:20", "the sexagesimal number 500"));
+        assert_eq!(message("1:02:03"), read_as("1:02:03", "the sexagesimal number 3723"));
+        for plain in ["0", "10", "0.5", "-0.25", "1_000", "1e3", "1:75", "'010'", "abc"] {
+            assert_eq!(message(plain), None, "{plain}");
+        }
     }
 }

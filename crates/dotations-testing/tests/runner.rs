@@ -276,6 +276,47 @@ fn name_filter_matches_names_keywords_and_file_names() {
 }
 
 #[test]
+fn what_openfisca_s_loader_reads_otherwise_is_refused_not_guessed() {
+    // A second document was dropped: its failing test never ran.
+    let got = report(
+        "- name: a\n  period: 2024\n  output: {strate: 1}\n---\n- name: b\n  period: 2024\n  output: {strate: 3}\n",
+    );
+    assert!(got.contains("error: this file holds a second YAML document\n   --> t.yaml:4:1"), "{got}");
+    assert!(got.ends_with("0 passed, 1 failed\n"), "{got}");
+    // PyYAML reads `010` as 8, `0x10` as 16, `1:40` as 100: this reader used to take 10, or fail.
+    for (written, read) in
+        [("010", "the octal number 8"), ("0x10", "the hexadecimal number 16"), ("1:40", "the sexagesimal number 100")]
+    {
+        let got = report(&format!(
+            "- name: a\n  period: 2024\n  input: {{population: {written}}}\n  output: {{strate: 1}}\n"
+        ));
+        assert!(
+            got.contains(&format!("error: `{written}` is ambiguous: OpenFisca's YAML loader reads it as {read}")),
+            "{got}"
+        );
+        assert!(got.contains("--> t.yaml:3:23"), "{got}");
+    }
+    // A year from March is no calendar year; `max_spiral_loops` other than 1 would change results.
+    let got = report("- name: a\n  period: year:2024-03\n  output: {strate: 1}\n- name: b\n  period: 2024\n  max_spiral_loops: 2\n  output: {strate: 1}\n");
+    assert!(got.contains("error: the text \"year:2024-03\" is not a period\n   --> t.yaml:2:11"), "{got}");
+    assert!(
+        got.contains("error: `max_spiral_loops: 2` is not supported: this engine applies OpenFisca's default, 1"),
+        "{got}"
+    );
+    assert!(got.ends_with("0 passed, 2 failed\n"), "{got}");
+}
+
+#[test]
+fn what_openfisca_accepts_and_this_reader_refused() {
+    // A byte-order mark, an empty margin (no margin), `max_spiral_loops: 1` (the default).
+    passes("\u{feff}- name: a\n  period: 2024\n  max_spiral_loops: 1\n  absolute_error_margin: ~\n  relative_error_margin: {default: ~, strate: 0}\n  input: {population: 500}\n  output: {strate: 1}\n");
+    let got = report(
+        "- name: a\n  period: 2024\n  absolute_error_margin: ~\n  input: {population: 500}\n  output: {strate: 2}\n",
+    );
+    assert!(got.contains("strate [2024]: 1 of 1 commune differs (absolute margin 0)"), "{got}");
+}
+
+#[test]
 fn mistakes_in_the_structure_of_a_test() {
     insta::assert_snapshot!(report(
         "

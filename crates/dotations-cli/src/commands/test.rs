@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use dotations_diagnostics::Diagnostics;
+use dotations_diagnostics::{Diagnostic, Diagnostics};
 use dotations_testing::{Options, Runner, Selection};
 
 #[derive(clap::Args)]
@@ -44,9 +44,20 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
             ignore: args.ignore_variables,
         },
     };
+    let name_filter = options.name_filter.clone();
     let mut runner = Runner::new(&model, args.rules.as_deref(), options);
     let report = runner.run_paths(&args.paths);
     print!("{}", report.render(args.verbose));
+    let unknown = runner.unknown_selected();
+    if unknown.has_errors() {
+        return Err(unknown);
+    }
+    if let (Some(filter), true) = (name_filter, report.outcomes.iter().all(|o| o.location.is_none())) {
+        // As OpenFisca: a filter that selects nothing is a mistake, not a success.
+        return Err(Diagnostic::error(format!("no test matches --name-filter `{filter}`"))
+            .with_help("the filter is matched against test file names, test names and keywords")
+            .into());
+    }
     if report.failed() > 0 {
         // The report says what failed; the error list is empty so that only the exit code
         // changes.
