@@ -151,6 +151,17 @@ fn a_fraction_in_an_integer_column_is_an_error() {
 }
 
 #[test]
+fn an_integer_beyond_64_bits_is_an_error() {
+    // 1e20 was stored as the largest 64-bit integer, or wrapped in sums.
+    let dir = broken_model("huge", "communes_2024.csv", replace("A,Alpha,500,", "A,Alpha,1e20,"));
+    let stderr = compute_fails(&dir);
+    assert!(
+        stderr.starts_with("error: row 1, column `population`: `1e20` is not a whole number within ±2^63"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_eternal_variable_given_twice_is_an_error() {
     // `date_creation__prev` silently replaced `date_creation` (one value for every year).
     let dir = broken_model("eternal", "communes_2024.csv", |text| {

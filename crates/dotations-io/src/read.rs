@@ -632,10 +632,12 @@ fn cell_kind(model: &Model, spec: &Spec) -> CellKind {
 fn parse_cell(model: &Model, kind: CellKind, cell: &[u8]) -> Result<f64, &'static str> {
     if let CellKind::Integer = kind {
         return parse_cell(model, CellKind::Number, cell).and_then(|value| {
-            if value.fract() == 0.0 {
-                Ok(value)
-            } else {
+            if value.fract() != 0.0 {
                 Err("a whole number")
+            } else if !dotations_engine::eval::kernels::is_in_integer_range(value) {
+                Err("a whole number within ±2^63")
+            } else {
+                Ok(value)
             }
         });
     }

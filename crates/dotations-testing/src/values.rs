@@ -112,6 +112,16 @@ impl ValueReader<'_> {
             .at(self.locator.scalar(scalar))
             .with_help("OpenFisca would truncate it; write the whole number you mean"));
         }
+        // The engine's integers are 64-bit, as the reference's: beyond, a value would be clamped.
+        let integer = variable.value_type == ValueType::Integer;
+        if role == Role::Input && integer && !dotations_engine::eval::kernels::is_in_integer_range(value) {
+            return Err(Diagnostic::error(format!(
+                "`{}` is an integer variable; {} is beyond the range of its integers (±2^63)",
+                variable.name,
+                scalar.as_str().trim()
+            ))
+            .at(self.locator.scalar(scalar)));
+        }
         Ok(())
     }
 

@@ -307,6 +307,15 @@ fn what_openfisca_s_loader_reads_otherwise_is_refused_not_guessed() {
 }
 
 #[test]
+fn an_integer_input_beyond_64_bits_is_refused() {
+    let got = report("- name: a\n  period: 2024\n  input: {population: 1e20}\n  output: {strate: 3}\n");
+    assert!(
+        got.contains("error: `population` is an integer variable; 1e20 is beyond the range of its integers (±2^63)"),
+        "{got}"
+    );
+}
+
+#[test]
 fn what_openfisca_accepts_and_this_reader_refused() {
     // A byte-order mark, an empty margin (no margin), `max_spiral_loops: 1` (the default).
     passes("\u{feff}- name: a\n  period: 2024\n  max_spiral_loops: 1\n  absolute_error_margin: ~\n  relative_error_margin: {default: ~, strate: 0}\n  input: {population: 500}\n  output: {strate: 1}\n");

@@ -173,15 +173,30 @@ pub fn trunc(x: f64) -> f64 {
 /// ```
 #[inline]
 pub fn to_integer(x: f64) -> f64 {
-    /// 2⁶³: the `int64` range is [−2⁶³, 2⁶³).
-    const RANGE: f64 = 9_223_372_036_854_775_808.0;
     // Within the range the conversion truncates exactly, and converting back is exact too (a
     // value beyond 2⁵³ is a whole number already). One select: the loop over a column vectorises.
-    if (-RANGE..RANGE).contains(&x) {
+    if is_in_integer_range(x) {
         (x as i64) as f64
     } else {
-        -RANGE
+        -INTEGER_RANGE
     }
+}
+
+/// 2⁶³: integer variables hold the `int64` range, [−2⁶³, 2⁶³).
+const INTEGER_RANGE: f64 = 9_223_372_036_854_775_808.0;
+
+/// Whether an integer variable holds `x` as it is (a whole number given as an input must be):
+/// within the `int64` range, [−2⁶³, 2⁶³). NaN is not.
+///
+/// ```
+/// use dotations_engine::eval::kernels::is_in_integer_range;
+/// assert!(is_in_integer_range(-9_223_372_036_854_775_808.0));
+/// assert!(!is_in_integer_range(9_223_372_036_854_775_808.0));
+/// assert!(!is_in_integer_range(1e20) && !is_in_integer_range(f64::NAN));
+/// ```
+#[inline]
+pub fn is_in_integer_range(x: f64) -> bool {
+    (-INTEGER_RANGE..INTEGER_RANGE).contains(&x)
 }
 
 /// `min` that propagates NaN, as numpy's `minimum` does (Rust's `f64::min` ignores NaN).

@@ -17,7 +17,7 @@ use super::value::{Packed, Value};
 use builtins::{call, call_into};
 use loops::{binary, map1, select, view_ref, write1, write2, write_operand, Chunk, Operand};
 
-pub use builtins::{binary_fn, binary_scalar, call_scalar, to_integer, trunc, unary_fn};
+pub use builtins::{binary_fn, binary_scalar, call_scalar, is_in_integer_range, to_integer, trunc, unary_fn};
 
 /// Binds `$f` to the scalar function of a binary operator and evaluates `$body` with it, once
 /// per operator: each loop that uses it is specialised (inlined and vectorisable), where a
