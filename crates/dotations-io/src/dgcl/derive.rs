@@ -168,10 +168,7 @@ fn convert(model: &Model, conversion: &Conversion, text: &str) -> Result<f64, (&
     match conversion {
         Conversion::Number => parse_number(text).ok_or(("a number", None)),
         Conversion::Percent => parse_number(text).map(|v| v / 100.0).ok_or(("a percentage", None)),
-        Conversion::Integer => match parse_number(text) {
-            Some(v) if v.fract() == 0.0 => Ok(v),
-            _ => Err(("a whole number", None)),
-        },
+        Conversion::Integer => integer(text).ok_or(("a whole number within ±2^63", None)),
         Conversion::Boolean { truthy, falsy } => {
             if truthy.iter().any(|w| w.eq_ignore_ascii_case(text)) {
                 Ok(1.0)
@@ -237,9 +234,14 @@ impl CellErrors {
     }
 }
 
+/// A whole number an integer variable holds (within ±2^63), written the French way.
+fn integer(text: &str) -> Option<f64> {
+    parse_number(text).filter(|v| v.fract() == 0.0 && dotations_engine::eval::kernels::is_in_integer_range(*v))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_number;
+    use super::{integer, parse_number};
 
     #[test]
     fn numbers_are_read_the_french_way() {
@@ -251,5 +253,13 @@ mod tests {
         assert_eq!(parse_number("1.234,5"), None);
         assert_eq!(parse_number("1,2,3"), None);
         assert_eq!(parse_number("OUI"), None);
+    }
+
+    #[test]
+    fn an_integer_is_whole_and_within_64_bits() {
+        assert_eq!(integer("1 234"), Some(1234.0));
+        for text in ["12,5", "100000000000000000000", "OUI"] {
+            assert_eq!(integer(text), None, "{text}");
+        }
     }
 }
