@@ -307,6 +307,14 @@ fn what_openfisca_s_loader_reads_otherwise_is_refused_not_guessed() {
 }
 
 #[test]
+fn a_misspelt_role_is_named_as_the_role() {
+    // It was an unknown variable, with a did-you-mean of a variable.
+    let got = report("- name: a\n  period: 2024\n  input:\n    communes: {a: {}}\n    etats: {e: {commune: [a]}}\n  output: {strate: 1}\n");
+    assert!(got.contains("error: unknown key `commune` in an item of `etats`\n   --> t.yaml:5:17"), "{got}");
+    assert!(got.contains("= help: did you mean `communes`?"), "{got}");
+}
+
+#[test]
 fn an_integer_input_beyond_64_bits_is_refused() {
     let got = report("- name: a\n  period: 2024\n  input: {population: 1e20}\n  output: {strate: 3}\n");
     assert!(

@@ -478,6 +478,20 @@ impl<'a> Reader<'a> {
                     if role.as_deref() == Some(key.as_str()) {
                         continue;
                     }
+                    // The role misspelt (`commune`) is more likely than a variable.
+                    let role_help = role.as_deref().and_then(|role| did_you_mean(key.as_str(), [role]));
+                    if let (Some(help), None) = (role_help, model.variable_id(key.as_str())) {
+                        self.diagnostics.push(
+                            Diagnostic::error(format!(
+                                "unknown key `{}` in an item of `{}`",
+                                key.as_str(),
+                                model.entities[entity].plural
+                            ))
+                            .at(self.locator.scalar(key))
+                            .with_help(help),
+                        );
+                        continue;
+                    }
                     let Some(var) = self.variable(key) else { continue };
                     let var_entity = model.variables[var].entity;
                     if var_entity != entity {
