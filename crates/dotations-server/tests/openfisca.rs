@@ -223,6 +223,23 @@ async fn a_trailing_slash_reaches_the_same_route_as_in_openfisca() {
 }
 
 #[tokio::test]
+async fn a_number_may_be_written_as_arithmetic_as_in_openfisca() {
+    // OpenFisca evaluates such a string with numexpr; it was refused here.
+    let situation =
+        r#"{"communes": {"a": {"population_insee": {"2024": "2 * 40"}, "population_dgf_plafonnee": {"2024": null}}}}"#;
+    let answer = post("/calculate", situation).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["communes"]["a"]["population_dgf_plafonnee"]["2024"], json!(80));
+    let answer = post("/calculate", situation.replace("2 * 40", "2 * population")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.text().contains("Can't deal with value: expected type integer, received '2 * population'"),
+        "{}",
+        answer.text()
+    );
+}
+
+#[tokio::test]
 async fn communes_may_be_listed_by_integer_identifiers_as_in_openfisca() {
     // OpenFisca turns an integer member into its text: `1` is the commune "1".
     let situation = r#"{"communes": {"1": {"population_insee": {"2024": 80}}, "2": {}},

@@ -34,7 +34,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod constant;
 mod discover;
 pub mod format;
 mod reforms;

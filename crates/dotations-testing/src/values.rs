@@ -8,8 +8,8 @@ use dotations_engine::Model;
 use marked_yaml::types::MarkedScalarNode;
 use marked_yaml::Node;
 
-use crate::constant;
 use crate::yaml::{self, classify, Locator, Scalar};
+use dotations_engine::eval::constant;
 
 /// A value as the engine carries it, and as the test wrote it (for reports).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
 //! Evaluation: row-wise kernels, population operators and the plan runner.
 
+pub mod constant;
 pub mod distribute;
 pub mod kernels;
 pub mod population;

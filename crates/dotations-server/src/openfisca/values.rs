@@ -7,6 +7,8 @@
 //! value both engines compute alike prints alike (`0.1`, not `0.10000000149011612`).
 
 use chrono::NaiveDate;
+use dotations_diagnostics::SourceText;
+use dotations_engine::eval::constant;
 use dotations_engine::model::{date_to_days, days_to_date, Model, ValueType, VarId};
 
 use crate::json::Json;
@@ -54,10 +56,16 @@ pub fn read(model: &Model, var: VarId, value: &Json) -> Result<Input, String> {
             let number = match value {
                 Json::Number(n) => n.as_f64().ok_or_else(wrong)?,
                 Json::Bool(b) => f64::from(u8::from(*b)),
-                // `"inf"` and `"NaN"` parse, but no criterion is such a number.
-                Json::String(text) => {
-                    text.trim().replace('_', "").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(wrong)?
-                }
+                // `"inf"` and `"NaN"` parse, but no criterion is such a number. Arithmetic
+                // (`"2 * 50"`) is computed, as OpenFisca's numexpr does.
+                Json::String(text) => text
+                    .trim()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .ok()
+                    .or_else(|| constant::evaluate(&SourceText::new("value", text.as_str())).ok())
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(wrong)?,
                 _ => return Err(wrong()),
             };
             if variable.value_type != ValueType::Integer {

@@ -1,12 +1,22 @@
-//! Values written as arithmetic, such as an expected value `"0.7 * (20 / 10) + 0.3 * (30 / 15)"`
-//! (OpenFisca evaluates such strings with numexpr). The text is parsed by the formula language's
-//! own parser and computed with the engine's scalar operators, so a test reads arithmetic
-//! exactly as a formula does; only constants may appear (no variable, no parameter).
+//! Values written as arithmetic, such as a test's expected value `"0.7 * (20 / 10) + 0.3 * (30 /
+//! 15)"` or an input of the Web API `"2 * 50"` (OpenFisca evaluates such strings with numexpr).
+//! The text is parsed by the formula language's own parser and computed with the engine's scalar
+//! operators, so it reads exactly as a formula does; only constants may appear (no variable, no
+//! parameter).
+//!
+//! ```
+//! use dotations_diagnostics::SourceText;
+//! use dotations_engine::eval::constant;
+//!
+//! assert_eq!(constant::evaluate(&SourceText::new("value", "2 * 50")), Ok(100.0));
+//! assert!(constant::evaluate(&SourceText::new("value", "population * 2")).is_err());
+//! ```
 
 use dotations_diagnostics::{Diagnostic, Diagnostics, SourceText};
-use dotations_engine::eval::kernels::{binary_fn, call_scalar, unary_fn};
-use dotations_engine::model::{BinaryOp, Builtin, UnaryOp};
 use dotations_lang::{self as lang, Argument, ArgumentKeyword, Expr, ExprKind};
+
+use super::kernels::{binary_fn, call_scalar, unary_fn};
+use crate::model::{BinaryOp, Builtin, UnaryOp};
 
 /// The functions a constant expression may call.
 const FUNCTIONS: &[Builtin] = &[
@@ -24,7 +34,7 @@ const FUNCTIONS: &[Builtin] = &[
 ];
 
 /// Evaluates a constant expression; errors point into the text's file.
-pub(crate) fn evaluate(source: &SourceText) -> Result<f64, Diagnostics> {
+pub fn evaluate(source: &SourceText) -> Result<f64, Diagnostics> {
     let expr = lang::parse_expression(source)?;
     eval(&expr, source).map_err(Diagnostics::from)
 }
