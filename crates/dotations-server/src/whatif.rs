@@ -89,7 +89,11 @@ fn criterion_value(model: &Model, var: VarId, value: &Value) -> Result<f64, Stri
         (ValueType::Enum(e), Value::String(item)) => {
             model.enums[e].index_of(item).map(|i| i as f64).ok_or_else(|| format!("`{item}` is not an item"))
         }
-        (value_type, _) => Err(format!("expected a {} value, got {value}", value_type.name())),
+        (value_type, _) => {
+            let name = value_type.name();
+            let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            Err(format!("expected {article} {name} value, got {value}"))
+        }
     }
 }
 
