@@ -128,9 +128,16 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// `http://host/`, for the links OpenFisca puts in its lists.
+///
+/// Behind a reverse proxy, the host and scheme the client used are in `X-Forwarded-Host` and
+/// `X-Forwarded-Proto` (the first value when proxies chain), as OpenFisca reads them through
+/// werkzeug's `ProxyFix`; the links then lead back through the proxy.
 fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}/")
+    let header =
+        |name: &str| headers.get(name).and_then(|h| h.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim);
+    let host = header("x-forwarded-host").or_else(|| header("host")).filter(|h| !h.is_empty()).unwrap_or("localhost");
+    let scheme = if header("x-forwarded-proto") == Some("https") { "https" } else { "http" };
+    format!("{scheme}://{host}/")
 }
 
 /// Runs a computation on a blocking thread.

@@ -254,6 +254,21 @@ async fn communes_may_be_listed_by_integer_identifiers_as_in_openfisca() {
 }
 
 #[tokio::test]
+async fn links_lead_back_through_a_reverse_proxy() {
+    let request = |headers: &[(&str, &str)]| {
+        let mut request = axum::http::Request::get("/variables").header("host", "127.0.0.1:8000");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(axum::body::Body::empty()).unwrap()
+    };
+    let href = |answer: common::Answer| answer.json()["population_insee"]["href"].as_str().unwrap().to_string();
+    assert_eq!(href(common::send(request(&[])).await), "http://127.0.0.1:8000/variable/population_insee");
+    let proxied = request(&[("x-forwarded-host", "api.example.org, 10.0.0.1"), ("x-forwarded-proto", "https")]);
+    assert_eq!(href(common::send(proxied).await), "https://api.example.org/variable/population_insee");
+}
+
+#[tokio::test]
 async fn entities_name_their_plural_and_roles() {
     let answer = get("/entities").await;
     assert_eq!(answer.status, StatusCode::OK);
