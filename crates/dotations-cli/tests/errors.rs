@@ -293,3 +293,43 @@ fn a_full_disk_while_writing_is_an_error_not_a_hang() {
     assert!(stderr.contains("cannot write /dev/full"), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
 }
+
+#[test]
+fn one_mistake_is_one_error_not_a_cascade() {
+    // A syntax error in `score`'s formula: its readers (`points_entiers`, `valeur_point`,
+    // `montant`) each said "unknown variable `score`".
+    let dir =
+        broken_model("cascade", "formulas/modele.rules", replace("population * indice *", "population * * indice *"));
+    let stderr = check(&dir);
+    assert!(stderr.starts_with("error: syntax error"), "{stderr}");
+    assert!(stderr.contains("formulas/modele.rules:55:"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+    // A `let` with a mistake: its readers said its name was unknown, or read a parameter node of
+    // that name.
+    let dir = broken_model("let", "formulas/modele.rules", |text| {
+        text.replace("  = score / 7\n", "  = let dotation = score / sept\n    dotation * 1\n")
+    });
+    let stderr = check(&dir);
+    assert!(stderr.starts_with("error: unknown variable `sept`"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_parameter_file_in_error_does_not_hide_the_formulas_errors() {
+    let dir = broken_model("both", "parameters/dotation/enveloppe.yaml", replace("  2024-01-01:\n", "  2024-01-01\n"));
+    let formulas = dir.join("formulas/modele.rules");
+    let text = std::fs::read_to_string(&formulas).unwrap().replace("  = score / 7\n", "  = scor / 7\n");
+    std::fs::write(&formulas, text).unwrap();
+    let stderr = check(&dir);
+    assert!(stderr.contains("parameters/dotation/enveloppe.yaml:"), "{stderr}");
+    assert!(stderr.contains("error: unknown variable `scor`"), "{stderr}");
+}
+
+#[test]
+fn a_cycle_is_reported_once() {
+    // `montant` read by `score`: the cycle showed in each period of formulas it spans.
+    let dir =
+        broken_model("cycle-once", "formulas/modele.rules", replace("population * indice *", "montant * indice *"));
+    let stderr = check(&dir);
+    assert_eq!(stderr.matches("error: dependency cycle").count(), 1, "{stderr}");
+}

@@ -39,6 +39,7 @@ fn epochs(model: &Model) -> Vec<Option<NaiveDate>> {
 /// One diagnostic per dependency cycle, showing its path with the place of each read.
 pub fn cycle_diagnostics(model: &Model) -> Vec<Diagnostic> {
     let mut reported: HashSet<BTreeSet<VarId>> = HashSet::new();
+    let mut reported_paths: HashSet<Vec<VarId>> = HashSet::new();
     let mut diagnostics = Vec::new();
     for epoch in epochs(model) {
         let (graph, nodes) = epoch_graph(model, epoch);
@@ -49,8 +50,11 @@ pub fn cycle_diagnostics(model: &Model) -> Vec<Diagnostic> {
             if !is_cycle || !reported.insert(members.clone()) {
                 continue;
             }
+            // Another epoch's component may hold more variables and show the same cycle.
             let path = cycle_path(&graph, &component);
-            diagnostics.push(cycle_diagnostic(model, &graph, &path));
+            if reported_paths.insert(path.iter().map(|n| graph[*n]).collect()) {
+                diagnostics.push(cycle_diagnostic(model, &graph, &path));
+            }
         }
         drop(nodes);
     }

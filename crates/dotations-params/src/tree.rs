@@ -13,6 +13,8 @@ use crate::model::{BracketField, Entry, ParamValue, Parameter, Scale};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterTree {
     pub(crate) items: BTreeMap<String, Item>,
+    /// The paths of files that could not be read (only in a tree read partially).
+    pub(crate) unreadable: Vec<String>,
 }
 
 /// Why [`ParameterTree::value_at`] could not answer.
@@ -52,7 +54,23 @@ impl ParameterTree {
     /// tree embedded in the binary or read from a git revision. `root_label` prefixes the paths
     /// in error locations (it may be empty).
     pub fn from_files(files: Vec<(String, String)>, root_label: &str) -> Result<ParameterTree, Diagnostics> {
-        build(files, root_label).map(|items| ParameterTree { items })
+        build(files, root_label).map(|items| ParameterTree { items, unreadable: Vec::new() })
+    }
+
+    /// The tree of the files that read, with the errors of the others: what a check needs to
+    /// go on to the formulas and report their errors too.
+    pub fn from_files_partial(files: Vec<(String, String)>, root_label: &str) -> (ParameterTree, Diagnostics) {
+        let (items, unreadable, diagnostics) = crate::load::build_partial(files, root_label);
+        (ParameterTree { items, unreadable }, diagnostics)
+    }
+
+    /// Whether `path` would be read from a file that could not be read (a tree read partially):
+    /// such a parameter is missing because of that file's error, already reported.
+    pub fn is_unreadable(&self, path: &str) -> bool {
+        self.unreadable.iter().any(|file| {
+            file.is_empty()
+                || path.strip_prefix(file.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
     }
 
     /// The node, parameter or scale at a dotted path (the root is `""`), or a bracket field as a

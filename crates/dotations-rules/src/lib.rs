@@ -87,8 +87,16 @@ impl RuleFiles {
     /// Loads the parameters and compiles the formulas.
     pub fn compile(self) -> Result<Model, Diagnostics> {
         let label = self.parameters_label();
-        let parameters = ParameterTree::from_files(self.parameters, &label)?;
-        Model::compile(self.formulas, parameters)
+        let (parameters, mut diagnostics) = ParameterTree::from_files_partial(self.parameters, &label);
+        if !diagnostics.has_errors() {
+            return Model::compile(self.formulas, parameters);
+        }
+        // The formulas are checked too, so that every mistake is reported at once; a formula
+        // that reads a parameter of a file in error may be reported as reading an unknown one.
+        if let Err(errors) = Model::compile(self.formulas, parameters) {
+            diagnostics.extend(errors.0);
+        }
+        Err(diagnostics)
     }
 
     fn parameters_label(&self) -> String {

@@ -99,6 +99,9 @@ pub struct Model {
     /// How many of `sources` are rule files (the others hold a reform's formulas).
     base_files: usize,
     variable_names: HashMap<String, VarId>,
+    /// Variables declared by declarations with a syntax error (reported): not unknown, so
+    /// that their readers do not report them again (see [`dotations_lang::Parsed`]).
+    unreadable: std::collections::HashSet<String>,
 }
 
 impl Model {

@@ -30,9 +30,11 @@ pub(super) fn compile(
     let mut diagnostics = Diagnostics::new();
     let mut declarations = Declarations { entities: vec![], enums: vec![], variables: vec![], columns: vec![] };
     let base_files = sources.len();
+    let mut unreadable = std::collections::HashSet::new();
     for (file, source) in sources.iter().enumerate() {
         let parsed = lang::parse(source);
         diagnostics.extend(parsed.diagnostics);
+        unreadable.extend(parsed.unreadable);
         for item in parsed.file.items {
             match item {
                 Item::Entity(e) => declarations.entities.push((file, e)),
@@ -58,6 +60,7 @@ pub(super) fn compile(
         sources,
         base_files,
         variable_names: HashMap::new(),
+        unreadable,
     };
     let mut cx = Checker { model: &mut model, diagnostics: &mut diagnostics };
     cx.entities(&declarations.entities);
@@ -375,7 +378,11 @@ impl Checker<'_> {
                     scope.push(&binding.name.text, expr.kind, expr.shape);
                     bindings.push(expr);
                 }
-                None => ok = false,
+                None => {
+                    // Its mistake is reported: its readers are not reported again.
+                    scope.push_unresolved(&binding.name.text);
+                    ok = false
+                }
             }
         }
         let expr = ExprResolver::new(self.model, self.diagnostics, file, &scope).resolve(&formula.expr, entity);

@@ -15,11 +15,17 @@ use super::*;
 #[derive(Default)]
 pub(super) struct Scope {
     locals: Vec<(String, Kind, Shape)>,
+    /// `let` names whose value has an error (reported where it is).
+    unresolved: Vec<String>,
 }
 
 impl Scope {
     pub(super) fn push(&mut self, name: &str, kind: Kind, shape: Shape) {
         self.locals.push((name.to_string(), kind, shape));
+    }
+
+    pub(super) fn push_unresolved(&mut self, name: &str) {
+        self.unresolved.push(name.to_string());
     }
 
     fn get(&self, name: &str) -> Option<(usize, Kind, Shape)> {
@@ -281,6 +287,14 @@ impl<'a> ExprResolver<'a> {
             if let Some(var) = self.model.variable_id(&name) {
                 return self.variable(var, reference, span, entity);
             }
+            // A `let` whose value has an error, or a variable whose declaration has one: that
+            // error is reported; this reading of it is not another.
+            if self.scope.unresolved.contains(&name) || self.model.unreadable.contains(&name) {
+                return None;
+            }
+        }
+        if self.model.parameters.is_unreadable(&name) {
+            return None;
         }
         match self.model.parameters.get(&name) {
             Some(entry) => self.parameter(&name, entry, reference, span, entity),

@@ -25,6 +25,9 @@ struct RuleParser;
 pub struct Parsed {
     pub file: RuleFile,
     pub diagnostics: Diagnostics,
+    /// The names declared by the declarations that could not be read (`variable x …` with a
+    /// syntax error): they exist, and a reader of the file should not report them unknown.
+    pub unreadable: Vec<String>,
 }
 
 /// Parses one rule file. `source` gives the path and text used to locate errors.
@@ -40,6 +43,7 @@ pub fn parse(source: &SourceText) -> Parsed {
     let text = source.text();
     let mut file = RuleFile::default();
     let mut diagnostics = Diagnostics::new();
+    let mut unreadable = Vec::new();
     for (start, end) in declaration_chunks(text) {
         let chunk = &text[start..end];
         match RuleParser::parse(Rule::file, chunk) {
@@ -47,10 +51,21 @@ pub fn parse(source: &SourceText) -> Parsed {
                 let builder = Builder::new(source, start, &mut diagnostics);
                 builder.file(pairs.next().expect("file rule"), &mut file);
             }
-            Err(error) => diagnostics.push(syntax_error(source, start, end, &error)),
+            Err(error) => {
+                diagnostics.push(syntax_error(source, start, end, &error));
+                unreadable.extend(declared_name(chunk));
+            }
         }
     }
-    Parsed { file, diagnostics }
+    Parsed { file, diagnostics, unreadable }
+}
+
+/// The name a declaration's first line declares (`variable population_dgf : …`), if it has one.
+fn declared_name(chunk: &str) -> Option<String> {
+    let mut words = chunk.split(|c: char| c.is_whitespace() || c == ':');
+    DECLARATION_KEYWORDS.contains(&words.next()?).then_some(())?;
+    let name = words.find(|w| !w.is_empty())?;
+    name.chars().all(|c| c.is_alphanumeric() || c == '_').then(|| name.to_string())
 }
 
 /// Parses a single expression (used by scenario files and tests that write a formula inline).
@@ -102,4 +117,20 @@ fn declaration_chunks(text: &str) -> Vec<(usize, usize)> {
     }
     starts.push(text.len());
     starts.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declaration_with_a_syntax_error_still_names_what_it_declares() {
+        let text = "variable a : number, per commune, yearly\n  = 1 + + 2\n\nvariable b : number, per commune, yearly\n  = a\n";
+        let parsed = parse(&SourceText::new("f.rules", text));
+        assert_eq!(parsed.diagnostics.0.len(), 1);
+        assert_eq!(parsed.file.items.len(), 1);
+        assert_eq!(parsed.unreadable, ["a"]);
+        assert_eq!(declared_name("enum categorie\n  x"), Some("categorie".into()));
+        assert_eq!(declared_name("# commentaire\n"), None);
+    }
 }

@@ -41,7 +41,18 @@ impl Item {
 }
 
 /// Builds the items of a tree from `(relative path, text)` files; non-YAML files are skipped.
-pub(crate) fn build(mut files: Vec<(String, String)>, root_label: &str) -> Result<BTreeMap<String, Item>, Diagnostics> {
+pub(crate) fn build(files: Vec<(String, String)>, root_label: &str) -> Result<BTreeMap<String, Item>, Diagnostics> {
+    let (items, _, diagnostics) = build_partial(files, root_label);
+    diagnostics.into_result(items)
+}
+
+/// What the files give, with the errors of those that do not read: the parameters of the
+/// files that do read are there, and the paths of those that do not (see
+/// [`crate::ParameterTree::is_unreadable`]).
+pub(crate) fn build_partial(
+    mut files: Vec<(String, String)>,
+    root_label: &str,
+) -> (BTreeMap<String, Item>, Vec<String>, Diagnostics) {
     files.sort();
     let mut builder = Builder::default();
     builder.items.insert(String::new(), Item::Node(empty_node(String::new(), None)));
@@ -50,7 +61,7 @@ pub(crate) fn build(mut files: Vec<(String, String)>, root_label: &str) -> Resul
         let label = if root_label.is_empty() { relative.clone() } else { format!("{root_label}/{relative}") };
         builder.file(&relative, SourceText::new(label, text));
     }
-    let Builder { mut items, diagnostics, .. } = builder;
+    let Builder { mut items, diagnostics, unreadable, .. } = builder;
     let paths: Vec<String> = items.keys().filter(|p| !p.is_empty()).cloned().collect();
     for path in paths {
         let (parent, name) = path.rsplit_once('.').unwrap_or(("", &path));
@@ -58,7 +69,7 @@ pub(crate) fn build(mut files: Vec<(String, String)>, root_label: &str) -> Resul
             node.children.push(name.to_string());
         }
     }
-    diagnostics.into_result(items)
+    (items, unreadable, diagnostics)
 }
 
 fn empty_node(path: String, location: Option<Location>) -> ParameterNode {
@@ -103,6 +114,8 @@ struct Builder {
     /// Directory nodes whose `index.yaml` has been read.
     indexed: BTreeSet<String>,
     diagnostics: Diagnostics,
+    /// The paths of the files that are not YAML (their parameters are missing).
+    unreadable: Vec<String>,
 }
 
 impl Builder {
@@ -134,7 +147,10 @@ impl Builder {
         }
         let root = match yaml::parse(&source) {
             Ok(root) => root,
-            Err(error) => return self.diagnostics.push(error),
+            Err(error) => {
+                self.unreadable.push(if stem == "index" { node_path } else { join(&node_path, stem) });
+                return self.diagnostics.push(error);
+            }
         };
         let mut loader = FileLoader { locator: Locator { source: &source }, errors: Vec::new(), items: Vec::new() };
         if stem == "index" {
