@@ -226,3 +226,49 @@ fn chain_options_without_years_are_refused() {
     let stderr = dotations_fails(&["compute", "--year", "2024", "--rules", "tests/model", "--keep-prev", "montant"]);
     assert!(stderr.contains("--keep-prev chains years: it needs --years, not --year"), "{stderr}");
 }
+
+#[test]
+fn previous_year_values_follow_each_commune_by_code_not_by_row() {
+    // The table of 2025 lists the communes in another order, without F and with a new G: the
+    // results of 2024 were passed on by row, so each commune got another's amount.
+    let dir = tempdir("by-code");
+    let text = std::fs::read_to_string(repo().join("tests/model/communes_2024.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.retain(|l| !l.starts_with("F,"));
+    lines.reverse();
+    let new = "G,Gamma,700,350000,rurale,0001-01-01,123";
+    let table_2025 = format!("{header}\n{new}\n{}\n", lines.join("\n"));
+    std::fs::write(dir.join("communes_2025.csv"), table_2025).unwrap();
+    let out = dir.join("out_{year}.csv").display().to_string();
+    let input_2025 = dir.join("communes_2025.csv").display().to_string();
+    let stdout = dotations(
+        &dir,
+        &[
+            "compute",
+            "--years",
+            "2024..2025",
+            "--rules",
+            "tests/model",
+            "--input",
+            "tests/model/communes_2024.csv",
+            "--input-2025",
+            &input_2025,
+            "--output",
+            &out,
+        ],
+    );
+    assert!(stdout.contains("2025: 1 commune is not in 2024 (G)"), "{stdout}");
+    let by_code = |year: i32, name: &str| -> HashMap<String, f64> {
+        let path = dir.join(format!("out_{year}.csv"));
+        let (header, rows) = read(&path);
+        let index = header.iter().position(|h| h == name).unwrap();
+        rows.iter().map(|r| (r[0].clone(), r[index].parse().unwrap())).collect()
+    };
+    let (montant_2024, prev_2025) = (by_code(2024, "montant"), by_code(2025, "montant__prev"));
+    for code in ["A", "B", "C", "D", "E"] {
+        assert_eq!(prev_2025[code], montant_2024[code], "{code}");
+    }
+    assert_eq!(prev_2025["G"], 123.0, "a new commune keeps the table's own value");
+    assert!(!prev_2025.contains_key("F"));
+}

@@ -414,6 +414,7 @@ fn chain_previous(
 ) -> Result<Vec<String>, Diagnostics> {
     let year = prev.year;
     let reads = previous_year_reads(model, &table.dataset, year + 1, targets)?;
+    let rows = RowMatch::new(model, &prev.table.dataset, &table.dataset);
     let (mut carried, mut replaced, mut kept, mut unavailable) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (var, source) in reads {
         let name = model.variables[var].name.clone();
@@ -427,6 +428,7 @@ fn chain_previous(
             continue;
         };
         let (values, adjusted) = spec.apply(model, var, values, |mask| result_of(model, prev, mask));
+        let values = rows.values(model, var, year, &values, &table.dataset);
         table
             .dataset
             .set_input(model, var, year, values)
@@ -463,7 +465,58 @@ fn chain_previous(
             unavailable.join(", ")
         ));
     }
+    if !rows.new.is_empty() {
+        let shown: Vec<&str> = rows.new.iter().take(5).map(String::as_str).collect();
+        let more = if rows.new.len() > shown.len() { ", …" } else { "" };
+        let (count, verb) = match rows.new.len() {
+            1 => ("1 commune".to_string(), "is"),
+            n => (format!("{n} communes"), "are"),
+        };
+        lines.push(format!(
+            "{count} {verb} not in {year} ({}{more}): their values of {year} are the input table's `__prev` columns where it gives them, else the variables' defaults",
+            shown.join(", ")
+        ));
+    }
     Ok(lines)
+}
+
+/// Where each commune of the next year is in the year before, by code: the tables of two years
+/// may list their communes in another order, and communes appear (a new commune) or go (merged
+/// into one).
+struct RowMatch {
+    /// By row of the next year: its row in the year before. `None` when the rows are the same.
+    rows: Option<Vec<Option<usize>>>,
+    /// The codes of the next year's communes that the year before does not have.
+    new: Vec<String>,
+}
+
+impl RowMatch {
+    fn new(model: &Model, before: &Dataset, next: &Dataset) -> RowMatch {
+        let person = model.person_entity();
+        let (before, next) = (before.ids(person), next.ids(person));
+        if before == next {
+            return RowMatch { rows: None, new: Vec::new() };
+        }
+        let index: HashMap<&str, usize> = before.iter().enumerate().map(|(row, code)| (code.as_str(), row)).collect();
+        let rows: Vec<Option<usize>> = next.iter().map(|code| index.get(code.as_str()).copied()).collect();
+        let new = next.iter().zip(&rows).filter(|(_, row)| row.is_none()).map(|(code, _)| code.clone()).collect();
+        RowMatch { rows: Some(rows), new }
+    }
+
+    /// `values` (by row of the year before) by row of the next year; a new commune takes the
+    /// value `next` gives for `year`, else the variable's default.
+    fn values(&self, model: &Model, var: VarId, year: i32, values: &Arc<[f64]>, next: &Dataset) -> Arc<[f64]> {
+        let Some(rows) = &self.rows else { return values.clone() };
+        let given = next.input(model, var, year);
+        let default = model.variables[var].default;
+        rows.iter()
+            .enumerate()
+            .map(|(row, before)| match before {
+                Some(before) => values[*before],
+                None => given.map_or(default, |given| given.at(row)),
+            })
+            .collect()
+    }
 }
 
 /// The value of `var` at the year of `prev`: computed, or given as an input.
