@@ -213,6 +213,8 @@ struct Part {
     values: Vec<Vec<f64>>,
     texts: Vec<Vec<String>>,
     rows: usize,
+    /// The line of the file each row starts on (a quoted cell may span several).
+    lines: Vec<u32>,
     diagnostics: Vec<Diagnostic>,
     cell_errors: usize,
 }
@@ -287,6 +289,7 @@ impl TableHeader {
         let header_location = |column: usize| Location::new(name, 1, column + 1);
         let mut parts = parts;
         let row: usize = parts.iter().map(|p| p.rows).sum();
+        let lines: Vec<u32> = parts.iter().flat_map(|p| p.lines.iter().copied()).collect();
         let cell_errors: usize = parts.iter().map(|p| p.cell_errors).sum();
         for part in &mut parts {
             for diagnostic in std::mem::take(&mut part.diagnostics) {
@@ -342,10 +345,9 @@ impl TableHeader {
             return Err(diagnostics);
         }
         let (ids, code) = identifiers(&specs, &mut texts, row);
-        if let Some(column) = code {
-            // Rows are not kept with their lines (a quoted cell may span several): the errors
-            // point at the column.
-            let mistakes = check_codes(&ids, |_| header_location(column));
+        if code.is_some() {
+            let line = |row: usize| lines.get(row).map_or(1, |line| *line as usize);
+            let mistakes = check_codes(&ids, |row| Location::new(name, line(row), 1));
             if mistakes.has_errors() {
                 return Err(mistakes);
             }
@@ -429,6 +431,7 @@ fn parse_part(
         values: kinds.iter().map(|k| Vec::with_capacity(if *k == CellKind::Text { 0 } else { lines })).collect(),
         texts: kinds.iter().map(|k| Vec::with_capacity(if *k == CellKind::Text { lines } else { 0 })).collect(),
         rows: 0,
+        lines: Vec::with_capacity(lines),
         diagnostics: Vec::new(),
         cell_errors: 0,
     };
@@ -476,6 +479,7 @@ fn parse_plain_lines(
         start = end + 1;
         if !text.is_empty() && read_plain_row(model, kinds, text, &mut row, &mut texts) {
             part.rows += 1;
+            part.lines.push(line as u32);
             let mut texts = texts.iter();
             for (column, kind) in kinds.iter().enumerate() {
                 match kind {
@@ -553,6 +557,7 @@ fn push_row<'c>(
     part: &mut Part,
 ) -> bool {
     part.rows += 1;
+    part.lines.push(line as u32);
     let row = line - 1;
     if count != kinds.len() {
         part.diagnostics.push(
