@@ -333,3 +333,17 @@ fn a_cycle_is_reported_once() {
     let stderr = check(&dir);
     assert_eq!(stderr.matches("error: dependency cycle").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_misspelt_column_is_warned_about() {
+    // Its values were not used, and nothing said why the variable was missing.
+    let dir = broken_model("misspelt", "communes_2024.csv", replace("montant__prev", "montnt__prev"));
+    let stderr = compute_fails(&dir);
+    assert!(
+        stderr.starts_with(
+            "warning: column `montnt__prev` is no variable of the model: its values are not used\n --> communes_2024.csv:1:69\n"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("= help: did you mean `montant__prev`?"), "{stderr}");
+}

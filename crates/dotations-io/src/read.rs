@@ -29,6 +29,41 @@ pub struct InputTable {
     pub columns: Vec<(String, TableColumn)>,
 }
 
+impl InputTable {
+    /// Warnings for the columns that are no variable of the model but are close to one
+    /// (`dotation_forfaitair__prev`): such a column is kept as text and written back, and the
+    /// variable it was meant for is not given. Other unknown columns (a département, a note)
+    /// are the user's own data, carried silently.
+    pub fn misspelt_columns(&self, model: &Model, file: &str) -> Diagnostics {
+        let names = || model.variables.iter().map(|v| v.name.as_str());
+        let mut warnings = Diagnostics::new();
+        for (index, (header, column)) in self.columns.iter().enumerate() {
+            if !matches!(column, TableColumn::Other(_)) || header == "code_insee" {
+                continue;
+            }
+            let help = match header.strip_suffix("__prev") {
+                Some(base) => dotations_diagnostics::closest(base, names()).map(|n| format!("{n}__prev")),
+                None => dotations_diagnostics::closest(header, names()).map(str::to_string),
+            };
+            if let Some(name) = help {
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "column `{header}` is no variable of the model: its values are not used"
+                    ))
+                    .at(Location::new(file, 1, self.header_column(index)))
+                    .with_help(format!("did you mean `{name}`?")),
+                );
+            }
+        }
+        warnings
+    }
+
+    /// The character column where the header of column `index` starts (headers unquoted).
+    fn header_column(&self, index: usize) -> usize {
+        self.columns[..index].iter().map(|(header, _)| header.chars().count() + 1).sum::<usize>() + 1
+    }
+}
+
 /// Reads a CSV file (`.gz` allowed) for `year`.
 pub fn read_table(model: &Model, path: &Path, year: i32) -> Result<InputTable, Diagnostics> {
     open_table(path)?.parse(model, year)

@@ -236,7 +236,7 @@ enum YearSource {
 impl YearSource {
     fn read(&self, model: &Model, year: i32) -> Result<InputTable, Diagnostics> {
         match self {
-            YearSource::File(path) => dotations_io::read_table(model, path, year),
+            YearSource::File(path) => crate::data::read_input(model, path, year),
             YearSource::Embedded => crate::data::embedded_table(model, year),
             // The previous-year values of later years come from the chain.
             YearSource::Dgcl(args) => super::dgcl::read_table_checked(model, args, year, args.dgcl_prev.is_some()),

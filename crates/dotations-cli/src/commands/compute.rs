@@ -90,6 +90,9 @@ fn compute(
         Some(pending) => pending.parse(&model, year)?,
         None => super::dgcl::read_table(&model, &args.dgcl, year)?,
     };
+    if let Some(path) = &args.input {
+        crate::data::warn_misspelt_columns(&model, &table, path);
+    }
     // The inputs are read once by the run and once by the writer: packed, they leave room.
     table.dataset.pack_inputs();
     timings.lap("read input");

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         .into());
     }
     let table = match &args.input {
-        Some(path) => dotations_io::read_table(&model, path, args.year)?,
+        Some(path) => crate::data::read_input(&model, path, args.year)?,
         None => crate::data::embedded_table(&model, args.year)?,
     };
     let dataset = &table.dataset;

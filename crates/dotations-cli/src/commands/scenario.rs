@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
 
 fn read(model: &Model, args: &Args, year: i32) -> Result<InputTable, Diagnostics> {
     match &args.input {
-        Some(path) => dotations_io::read_table(model, path, year),
+        Some(path) => crate::data::read_input(model, path, year),
         None => crate::data::embedded_table(model, year),
     }
 }

@@ -161,7 +161,7 @@ pub fn read_table(
     year: i32,
 ) -> Result<dotations_io::InputTable, Diagnostics> {
     match input {
-        Some(path) => dotations_io::read_table(model, path, year),
+        Some(path) => crate::data::read_input(model, path, year),
         None => crate::data::embedded_table(model, year),
     }
 }
