@@ -201,13 +201,17 @@ fn mistakes_in_a_target_are_located() {
 
 #[test]
 fn mistakes_in_the_parameter_and_the_values_are_located() {
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 9] = [
         &["sweep", "dotation.enveloppes", "1..2", "--steps", "2"],
         &["sweep", "strates", "1..2", "--steps", "2"],
         &["sweep", "strates.brackets[5].amount", "1..2", "--steps", "2"],
         &["sweep", "dotation", "1..2", "--steps", "2"],
         &["sweep", "dotation.enveloppe", "1000..2OOO", "--steps", "2"],
         &["sweep", "dotation.enveloppe", "1500..2500", "--steps", "2", "--set", "dotation.seuil_rang:4"],
+        // Each was taken silently: the swept value won, TO was dropped, fewer evaluations ran.
+        &["sweep", "dotation.enveloppe", "1500..2500", "--steps", "2", "--set", "dotation.enveloppe=3"],
+        &["sweep", "dotation.enveloppe", "1500..2500", "--steps", "1"],
+        &["solve", "dotation.enveloppe", "--target", "total(montant) = 1", "--max-evaluations", "5"],
     ];
     let mut report = String::new();
     for case in cases {

@@ -37,7 +37,8 @@ pub struct Args {
     /// How close to the goal is close enough (in the quantity's unit: euros, communes).
     #[arg(long, value_name = "AMOUNT", default_value = "0.01")]
     tolerance: f64,
-    /// At most this many evaluations.
+    /// At most this many evaluations (at least 10: the search first measures 9 values across
+    /// the range).
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_evaluations: usize,
     /// Input table (`.csv` or `.csv.gz`, as for `compute`). Default: the embedded synthetic France.
@@ -53,10 +54,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
+    if args.max_evaluations <= GRID {
+        return Err(Diagnostic::error(format!(
+            "--max-evaluations must be at least {}: the search first measures {GRID} values across the range",
+            GRID + 1
+        ))
+        .into());
+    }
     let model = whatif::rule_files(args.rules.as_deref())?.compile()?;
     let parameter = Parameter::resolve(&model, &args.parameter, args.year, "PARAM")?;
     let (low, high) = bracket(&args, &parameter)?;
-    let fixed = whatif::fixed_changes(&model, &args.set, args.year)?;
+    let fixed = whatif::fixed_changes(&model, &args.set, args.year, &parameter.path)?;
     let table = whatif::read_table(&model, args.input.as_deref(), args.year)?;
     let target = Target::parse(&args.target, &model, &table.dataset)?;
     let path = parameter.path.clone();
@@ -99,7 +107,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
             .abs()
             * 1e-12,
         grid: GRID,
-        max_evaluations: args.max_evaluations.max(GRID + 1),
+        max_evaluations: args.max_evaluations,
     };
     let grid = |xs: &[f64]| -> Result<Vec<f64>, Diagnostics> {
         xs.par_iter().map_init(|| prepared.clone(), |scratch, x| measured(&variant(scratch, *x)?)).collect()

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let parameter = Parameter::resolve(&model, &args.parameter, args.year, "PARAM")?;
     let (from, to) = whatif::range(&args.range, "FROM..TO")?;
     let values = evenly(from, to, args.steps)?;
-    let fixed = whatif::fixed_changes(&model, &args.set, args.year)?;
+    let fixed = whatif::fixed_changes(&model, &args.set, args.year, &parameter.path)?;
     let table = whatif::read_table(&model, args.input.as_deref(), args.year)?;
     let variables = if args.variables.is_empty() {
         let Some((path, text)) = &summary else {
@@ -162,7 +162,11 @@ fn evenly(from: Decimal, to: Decimal, steps: usize) -> Result<Vec<Decimal>, Diag
         || Diagnostics::from(Diagnostic::error(format!("the values from {from} to {to} are too large to divide")));
     match steps {
         0 => Err(Diagnostic::error("--steps must be at least 1").into()),
-        1 => Ok(vec![from]),
+        1 if from == to => Ok(vec![from]),
+        // FROM and TO are both in the sweep: one value cannot be both.
+        1 => Err(Diagnostic::error(format!("--steps 1 tries one value, but {from}..{to} names two"))
+            .with_help(format!("give --steps 2 for {from} and {to}, or the range {from}..{from}"))
+            .into()),
         _ if steps > MAX_STEPS => Err(Diagnostic::error(format!("--steps is at most {MAX_STEPS}, not {steps}"))
             .with_help("sweep a narrower range, or several ranges one after the other")
             .into()),
@@ -260,7 +264,9 @@ mod tests {
         assert_eq!(text, ["400000000", "450000000", "500000000", "550000000", "600000000"]);
         let thirds: Vec<String> = evenly(d("0"), d("1"), 4).unwrap().iter().map(ToString::to_string).collect();
         assert_eq!(thirds, ["0", "0.333333333333", "0.666666666667", "1"]);
-        assert_eq!(evenly(d("7"), d("9"), 1).unwrap(), [d("7")]);
+        assert_eq!(evenly(d("7"), d("7"), 1).unwrap(), [d("7")]);
+        // TO was dropped: both ends are in a sweep.
+        assert!(evenly(d("7"), d("9"), 1).unwrap_err().to_string().contains("--steps 1 tries one value, but 7..9 names two"));
         assert!(evenly(d("7"), d("9"), 0).is_err());
     }
 

@@ -122,9 +122,15 @@ pub fn range(text: &str, argument: &str) -> Result<(Decimal, Decimal), Diagnosti
 
 /// The `--set PATH=VALUE` changes: other parameters set, from January 1 of the year, in every
 /// variant (not in the law in force the variants are compared with).
-pub fn fixed_changes(model: &Model, sets: &[String], year: i32) -> Result<Vec<(String, Decimal)>, Diagnostics> {
+/// `varied` is the parameter the command varies: setting it too would be overridden.
+pub fn fixed_changes(
+    model: &Model,
+    sets: &[String],
+    year: i32,
+    varied: &str,
+) -> Result<Vec<(String, Decimal)>, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
-    let mut changes = Vec::new();
+    let mut changes: Vec<(String, Decimal)> = Vec::new();
     for text in sets {
         let source = SourceText::new("--set", text.clone());
         let Some((path, value)) = text.split_once('=') else {
@@ -138,10 +144,27 @@ pub fn fixed_changes(model: &Model, sets: &[String], year: i32) -> Result<Vec<(S
             continue;
         };
         let path = path.trim();
-        if let Err(error) = Parameter::resolve(model, path, year, "--set") {
-            diagnostics.push(error);
+        let resolved = match Parameter::resolve(model, path, year, "--set") {
+            Ok(resolved) => resolved,
+            Err(error) => {
+                diagnostics.push(error);
+                continue;
+            }
+        };
+        let at = source.location(0, path.len());
+        if resolved.path == varied {
+            diagnostics.push(
+                Diagnostic::error(format!("--set names `{varied}`, the parameter the command varies"))
+                    .at(at)
+                    .with_help("each value tried sets it: leave it out of --set"),
+            );
             continue;
         }
+        if changes.iter().any(|(other, _)| *other == resolved.path) {
+            diagnostics.push(Diagnostic::error(format!("--set gives `{}` twice", resolved.path)).at(at));
+            continue;
+        }
+        let path = resolved.path.as_str();
         match number(value) {
             Some(number) => changes.push((path.to_string(), number)),
             None => diagnostics.push(
