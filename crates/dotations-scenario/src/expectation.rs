@@ -172,10 +172,19 @@ fn parse_mapping(at: &Locator, mapping: &MarkedMappingNode) -> Result<Expectatio
         "winners" | "losers" => {
             let threshold = match mapping.get_node("threshold") {
                 None => Threshold::Absolute(0.0),
-                Some(node) => match at.amount(node, "`threshold`")? {
-                    Amount::Number(n) => Threshold::Absolute(to_f64(n)),
-                    Amount::Percent(p) => Threshold::Relative(to_f64(p) / 100.0),
-                },
+                Some(node) => {
+                    let amount = at.amount(node, "`threshold`")?;
+                    let (Amount::Number(n) | Amount::Percent(n)) = amount;
+                    if n.is_sign_negative() && !n.is_zero() {
+                        // Below 0 every commune is a winner and a loser (as `--threshold`).
+                        return Err(Diagnostic::error("`threshold` is an amount or a percentage of 0 or more")
+                            .at(at.node(node)));
+                    }
+                    match amount {
+                        Amount::Number(n) => Threshold::Absolute(to_f64(n)),
+                        Amount::Percent(p) => Threshold::Relative(to_f64(p) / 100.0),
+                    }
+                }
             };
             let variable = variable(&format!("the variable of `{kind}`"))?;
             if kind == "winners" {

@@ -298,3 +298,15 @@ fn a_second_yaml_document_is_refused_not_dropped() {
     // A byte-order mark at the start is no part of the file's text.
     assert_eq!(parse("\u{feff}name: x\n").map(|s| s.name), Ok("x".to_string()));
 }
+
+#[test]
+fn a_threshold_below_zero_is_refused() {
+    // Every commune counted as a winner and a loser, as `--threshold` refuses too.
+    for threshold in ["-1", "-5 %"] {
+        let message = error(&format!(
+            "name: x\nexpectations:\n  - winners: montant\n    threshold: {threshold}\n    equals: 1\n"
+        ));
+        assert!(message.starts_with("error: `threshold` is an amount or a percentage of 0 or more"), "{message}");
+        assert!(message.contains("scenarios/essai.yaml:4:16"), "{message}");
+    }
+}

@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(thirds, ["0", "0.333333333333", "0.666666666667", "1"]);
         assert_eq!(evenly(d("7"), d("7"), 1).unwrap(), [d("7")]);
         // TO was dropped: both ends are in a sweep.
-        assert!(evenly(d("7"), d("9"), 1).unwrap_err().to_string().contains("--steps 1 tries one value, but 7..9 names two"));
+        assert!(evenly(d("7"), d("9"), 1)
+            .unwrap_err()
+            .to_string()
+            .contains("--steps 1 tries one value, but 7..9 names two"));
         assert!(evenly(d("7"), d("9"), 0).is_err());
     }
 
