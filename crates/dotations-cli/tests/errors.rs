@@ -347,3 +347,21 @@ fn a_misspelt_column_is_warned_about() {
     );
     assert!(stderr.contains("= help: did you mean `montant__prev`?"), "{stderr}");
 }
+
+#[test]
+fn check_reads_the_summary_table_too() {
+    // A variable renamed in the rules and not in `synthese.yaml` passed `check`, and failed
+    // `compute`.
+    let dir = std::env::temp_dir().join(format!("dotations-errors-summary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&repo().join("parameters"), &dir.join("parameters"));
+    copy_dir(&repo().join("formulas"), &dir.join("formulas"));
+    let summary = dir.join("formulas/synthese.yaml");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("amount: dsr_fraction_perequation\n"), "the fixture names it");
+    std::fs::write(&summary, text.replace("amount: dsr_fraction_perequation\n", "amount: dsr_fraction_perequaton\n"))
+        .unwrap();
+    let stderr = check(&dir);
+    assert!(stderr.starts_with("error: unknown variable `dsr_fraction_perequaton`"), "{stderr}");
+    assert!(stderr.contains("synthese.yaml"), "{stderr}");
+}
