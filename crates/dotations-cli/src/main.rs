@@ -66,7 +66,11 @@ enum Command {
     ///
     /// Example: dotations parameters --date 2025-01-01
     Parameters {
-        /// Parameter directory (OpenFisca format); default: the embedded parameters.
+        /// Rule directory (holding parameters/), as for the other commands; default: the
+        /// embedded rules.
+        #[arg(long, value_name = "DIR", conflicts_with = "dir")]
+        rules: Option<PathBuf>,
+        /// A parameter directory itself (OpenFisca format: the folder of the YAML files).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
         /// The date, YYYY-MM-DD.
@@ -243,7 +247,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => commands::solve::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Docs(args) => commands::docs::run(args),
-        Command::Parameters { dir, date } => commands::parameters::run(dir.as_deref(), date),
+        Command::Parameters { rules, dir, date } => commands::parameters::run(rules.as_deref(), dir.as_deref(), date),
         Command::Compare(args) => commands::compare::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Graph { variable, inputs, rules } => commands::graph::run(&variable, inputs, rules.as_deref()),

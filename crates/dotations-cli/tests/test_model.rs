@@ -134,3 +134,16 @@ fn each_column_is_written_once_and_the_output_reads_back() {
     assert!(answer.status.success(), "{}", String::from_utf8_lossy(&answer.stderr));
     assert_eq!(csv_reader(&again).next().unwrap(), header);
 }
+
+#[test]
+fn the_parameters_of_a_rule_directory_at_a_date() {
+    // `--rules` as for every other command (only `--dir`, the parameter folder, was taken).
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_dotations")).args(args).current_dir(repo()).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let by_rules = run(&["parameters", "--date", "2024-06-01", "--rules", "tests/model"]);
+    assert!(by_rules.contains("\"dotation.enveloppe\": 2000"), "{by_rules}");
+    assert_eq!(by_rules, run(&["parameters", "--date", "2024-06-01", "--dir", "tests/model/parameters"]));
+}
