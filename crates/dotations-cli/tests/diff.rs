@@ -203,7 +203,7 @@ fn the_embedded_data_gives_the_impact_of_the_repository_rules() {
     // is computed twice and nothing moves.
     let out = succeeds(&fixture::repo(), &["diff", ".", ".", "--embedded", "--year", "2025"]);
     assert!(out.contains("No difference in parameters or formulas."), "{out}");
-    assert!(out.contains("Impact on embedded data, 2025: 35000 communes"), "{out}");
+    assert!(out.contains("Impact on embedded data, 2025: 35 000 communes"), "{out}");
     let commune_line = out.lines().find(|l| l.contains("Commune variables:")).unwrap();
     assert!(commune_line.ends_with(" unchanged") && !commune_line.contains("changed,"), "{commune_line}");
 }

@@ -7,6 +7,7 @@
 //! relative 1e-9 (other numbers), or at all (integers, booleans, dates, enumerations).
 
 use dotations_diagnostics::Diagnostics;
+use dotations_engine::eval::population::pairwise_sum;
 use dotations_engine::eval::Value;
 use dotations_engine::model::{format_number, ValueType, VarId};
 use dotations_engine::{Computed, MissingInputs, Model, Simulation};
@@ -86,8 +87,9 @@ pub struct CommuneImpact {
     pub measure: Measure,
     /// Communes whose value changes.
     pub changed: usize,
-    /// Σ (new − old) over communes; for booleans, the change in the number of communes where
-    /// it holds; `None` for dates and enumerations.
+    /// Σ new − Σ old over every commune (the change of the national total, small moves
+    /// included); for booleans, the change in the number of communes where it holds; `None`
+    /// for dates and enumerations.
     pub total: Option<f64>,
     /// The communes that move most (largest |new − old|; the first ones changed otherwise).
     pub movers: Vec<Mover>,
@@ -259,7 +261,10 @@ fn compare(a: &Run<'_>, ca: &Computed<'_>, b: &Run<'_>, cb: &Computed<'_>, year:
                 delta: measure.has_total().then(|| new.at(i) - old.at(i)),
             })
             .collect();
-        let total = measure.has_total().then(|| changed.iter().map(|i| new.at(*i) - old.at(*i)).sum());
+        // The change of the national total, summed as `compute` sums it: the communes that moved
+        // by less than a cent move it too.
+        let sum = |value: &Value| pairwise_sum(&(0..communes).map(|i| value.at(i)).collect::<Vec<f64>>());
+        let total = measure.has_total().then(|| sum(new) - sum(old));
         impact.variables.push(CommuneImpact { variable: name.clone(), measure, changed: changed.len(), total, movers });
     }
     for &var_b in &b.targets {

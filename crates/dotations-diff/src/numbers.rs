@@ -2,6 +2,11 @@
 
 use rust_decimal::Decimal;
 
+/// A count of communes, grouped as amounts are from five digits (`35 000`, `9929`).
+pub fn count(n: usize) -> String {
+    group(&n.to_string(), ' ', 5)
+}
+
 /// Groups the digits of the integer part of a number's text by thousands with `separator`
 /// (`2757963613` → `2_757_963_613`), when it has at least `min_digits` of them. Text that is not
 /// a plain decimal (`NaN`, `1e-9`, `true`) is returned as is.

@@ -6,6 +6,7 @@ use super::{
     error_summary, formula_counts, line_diff, or_none, other_counts, parameter_counts, reference_lines, variable_counts,
 };
 use crate::impact::{signed, Impact};
+use crate::numbers::count;
 use crate::params::{Change, ParameterDiff};
 use crate::{FormulaDiff, Report};
 
@@ -158,7 +159,8 @@ fn diff_block(o: &mut String, old: Option<&str>, new: Option<&str>) {
 }
 
 fn write_impact(o: &mut String, impact: &Impact) {
-    let _ = writeln!(o, "\n### Impact on `{}`, {}: {} communes\n", impact.input, impact.year, impact.communes);
+    let communes = count(impact.communes);
+    let _ = writeln!(o, "\n### Impact on `{}`, {}: {communes} communes\n", impact.input, impact.year);
     if impact.variables.is_empty() {
         let _ = writeln!(o, "No commune variable changes ({} compared).", impact.unchanged);
     } else {
@@ -180,10 +182,9 @@ fn write_impact(o: &mut String, impact: &Impact) {
                 .collect();
             let _ = writeln!(
                 o,
-                "| `{}` | {} of {} | {total} | {} |",
+                "| `{}` | {} of {communes} | {total} | {} |",
                 v.variable,
-                v.changed,
-                impact.communes,
+                count(v.changed),
                 cell(&movers.join("\n"))
             );
         }

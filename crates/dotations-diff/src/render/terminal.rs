@@ -8,6 +8,7 @@ use super::{
     side_line,
 };
 use crate::impact::{signed, Impact};
+use crate::numbers::count;
 use crate::params::{reference_title, Change, ParameterDiff};
 use crate::{FormulaDiff, Report};
 
@@ -204,7 +205,7 @@ fn write_lines(o: &mut String, paint: &Paint, old: Option<&str>, new: Option<&st
 }
 
 fn write_impact(o: &mut String, paint: &Paint, impact: &Impact) {
-    let heading = format!("Impact on {}, {}: {} communes", impact.input, impact.year, impact.communes);
+    let heading = format!("Impact on {}, {}: {} communes", impact.input, impact.year, count(impact.communes));
     let _ = writeln!(o, "\n{}", paint.bold(&heading));
     let changes = impact.variables.len();
     let _ = writeln!(
@@ -218,7 +219,7 @@ fn write_impact(o: &mut String, paint: &Paint, impact: &Impact) {
             .iter()
             .map(|v| {
                 let total = v.total.map_or_else(|| "—".to_string(), |t| signed(v.measure, t));
-                [v.variable.clone(), format!("{} of {}", v.changed, impact.communes), total]
+                [v.variable.clone(), format!("{} of {}", count(v.changed), count(impact.communes)), total]
             })
             .collect();
         let header = ["variable".to_string(), "communes changed".to_string(), "total difference".to_string()];
