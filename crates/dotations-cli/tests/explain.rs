@@ -54,6 +54,17 @@ fn a_commune_that_gets_the_exit_guarantee() {
 }
 
 #[test]
+fn numbers_inside_an_amount_are_not_shown_as_euros() {
+    // The effort fiscal (a ratio) and a sum of points were shown in euros, rounded to the cent,
+    // because the variable explained is an amount.
+    let text = succeeds(&["--year", "2025", "--commune", "50001", "dsu_montant", "--depth", "1"]);
+    assert!(text.contains("min  argument 1 `effort_fiscal` applies → 1,077567\n"), "{text}");
+    assert!(text.contains("else 0)) → 5 441 281,38\n"), "{text}");
+    assert!(text.contains("then precedent else 0) → 2 602 775 485,15 €\n"), "{text}");
+    assert!(text.contains("`valeur_point_haut * progression * score` applies → 195 644,06 €\n"), "{text}");
+}
+
+#[test]
 fn json_has_the_documented_shape() {
     let text = succeeds(&["--year", "2025", "--commune", "66001", "dsr_fraction_cible", "--depth", "1", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -162,16 +162,22 @@ fn group(ctx: &Context<'_>, key: Option<(&TExpr, f64)>, grouping: Grouping) -> O
     }
 }
 
-/// Whether an expression is an amount of euros: a money variable, or sums, products, bounds
-/// and choices of them (`let` names followed).
-fn is_money(model: &Model, bindings: &[TExpr], e: &TExpr) -> bool {
+/// Whether an expression is an amount of euros: a money variable or a parameter in currency,
+/// and sums, bounds and choices of them, an amount times or divided by a number (an amount
+/// divided by an amount is a ratio, an amount times an amount nothing); `let` names followed.
+pub(crate) fn is_money(model: &Model, bindings: &[TExpr], e: &TExpr) -> bool {
     let money = |e: &TExpr| is_money(model, bindings, e);
     match &e.node {
         Node::Var { var, .. } => model.variables[*var].value_type == ValueType::Money,
+        Node::Param { path, .. } => match model.parameters.get(path) {
+            Some(dotations_params::Entry::Parameter(p)) => p.metadata.unit.as_deref() == Some("currency"),
+            _ => false,
+        },
         Node::Local(index) => bindings.get(*index).is_some_and(money),
         Node::Project { value, .. } | Node::Unary(_, value) => money(value),
-        Node::Binary(BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, a, b) | Node::If(_, a, b) => money(a) || money(b),
-        Node::Binary(BinaryOp::Div, a, _) => money(a),
+        Node::Binary(BinaryOp::Add | BinaryOp::Sub, a, b) | Node::If(_, a, b) => money(a) || money(b),
+        Node::Binary(BinaryOp::Mul, a, b) => money(a) != money(b),
+        Node::Binary(BinaryOp::Div, a, b) => money(a) && !money(b),
         Node::Call(Builtin::Min | Builtin::Max | Builtin::Clamp, args) => args.iter().any(money),
         Node::Population(op) => match op.as_ref() {
             PopulationOp::First { value } => money(value),

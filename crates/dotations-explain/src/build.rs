@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use dotations_engine::model::{Kind, Model, TExpr, ValueType, VarId, YearKey};
+use dotations_engine::model::{Kind, Model, TExpr, VarId, YearKey};
 use dotations_engine::plan::{DefaultReason, Source};
 use dotations_params::Entry;
 
@@ -84,7 +84,7 @@ impl<'c, 'a> Builder<'c, 'a> {
                 let (rederived, record) = interpret::derive(ctx, index, formula);
                 node.formula = Some(formula_text(model, var, *formula_index));
                 let notes = record.problems.clone();
-                self.fill(&mut node, record, depth, variable.value_type);
+                self.fill(&mut node, record, depth, &formula.bindings);
                 if !same_value(rederived, value) || !notes.is_empty() {
                     node.mismatch = Some(Mismatch {
                         computed: format::number_json(value),
@@ -98,12 +98,12 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 
     /// Parameters, national values, decisions and children of a formula's record.
-    fn fill(&mut self, node: &mut ExplainedNode, record: Record<'a>, depth: usize, value_type: ValueType) {
+    /// `bindings` are the formula's `let` values (to tell amounts of euros from other numbers).
+    fn fill(&mut self, node: &mut ExplainedNode, record: Record<'a>, depth: usize, bindings: &[TExpr]) {
         let ctx = self.ctx;
-        let money = value_type == ValueType::Money;
         node.parameters = record.parameters.iter().map(|p| parameter(ctx.model, p)).collect();
         node.aggregates = record.aggregates.iter().map(|a| crate::aggregates::describe(ctx, a)).collect();
-        node.choices = record.choices.iter().map(|c| choice(ctx.model, c, money)).collect();
+        node.choices = record.choices.iter().map(|c| choice(ctx.model, c, bindings)).collect();
         let mut children = Vec::new();
         let mut keys = HashSet::new();
         for child in record.children {
@@ -145,7 +145,8 @@ impl<'c, 'a> Builder<'c, 'a> {
                 node.why =
                     Some(format!("`{name}` for {year} is not given as an input: the formula's `otherwise` applies"));
                 node.formula = Some(expression_text(model, expr));
-                self.fill(&mut node, record, depth, model.variables[var].value_type);
+                // An `otherwise` reads no `let` of its own.
+                self.fill(&mut node, record, depth, &[]);
                 node
             }
             Child::Lookup { var, year, value, column } => {
@@ -327,10 +328,10 @@ fn pick_references(references: &[dotations_params::Reference], date: NaiveDate) 
 }
 
 /// A decision, with the texts of the expressions involved.
-fn choice(model: &Model, decision: &Decision<'_>, money: bool) -> Choice {
+fn choice(model: &Model, decision: &Decision<'_>, bindings: &[TExpr]) -> Choice {
     let text = |e: &TExpr| crate::aggregates::one_line(&written(model, e.origin));
     let show = |e: &TExpr, v: f64| match e.kind {
-        Kind::Number if money => format::money(v),
+        Kind::Number if crate::aggregates::is_money(model, bindings, e) => format::money(v),
         kind => format::kind(model, kind, v),
     };
     let json = |e: &TExpr, v: f64| match e.kind {
