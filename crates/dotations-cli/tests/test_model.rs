@@ -147,3 +147,25 @@ fn the_parameters_of_a_rule_directory_at_a_date() {
     assert!(by_rules.contains("\"dotation.enveloppe\": 2000"), "{by_rules}");
     assert_eq!(by_rules, run(&["parameters", "--date", "2024-06-01", "--dir", "tests/model/parameters"]));
 }
+
+#[test]
+fn national_values_are_written_whether_or_not_the_communes_are() {
+    // With --variables of commune variables only, --national wrote a header alone when --output
+    // was given too (and the summary's national values when it was not).
+    let dir = tempdir("national-with-output");
+    let (out, nat) = (dir.join("out.csv"), dir.join("nat.csv"));
+    let base = ["compute", "--year", "2024", "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"];
+    let mut with_output: Vec<&str> = base.to_vec();
+    with_output.extend([
+        "--variables",
+        "montant",
+        "--output",
+        out.to_str().unwrap(),
+        "--national",
+        nat.to_str().unwrap(),
+    ]);
+    let status = Command::new(env!("CARGO_BIN_EXE_dotations")).args(&with_output).current_dir(repo()).status().unwrap();
+    assert!(status.success());
+    // `montant` distributes the envelope of 2024 (2 000): the national value it reads.
+    assert_eq!(std::fs::read_to_string(&nat).unwrap(), "variable,value\nenveloppe,2000\n");
+}

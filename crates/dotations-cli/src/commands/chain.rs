@@ -192,8 +192,8 @@ pub fn run(args: &Args) -> Result<(), Diagnostics> {
         let simulation = Simulation::new(&model, &table.dataset, MissingInputs::Error);
         let computed = simulation.compute_ids(year, &targets)?;
         let person = model.person_entity();
-        let (communal, national): (Vec<VarId>, Vec<VarId>) =
-            written.iter().partition(|v| model.variables[**v].entity == person);
+        let communal: Vec<VarId> = written.iter().copied().filter(|v| model.variables[*v].entity == person).collect();
+        let national = super::compute::national_written(&model, &computed, &written, year);
         if let Some(pattern) = &args.output {
             let path = for_year(pattern, year);
             let file = super::compute::create(&path)?;

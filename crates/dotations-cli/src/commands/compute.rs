@@ -19,7 +19,8 @@ pub struct Args {
     /// Write every input column and the computed commune variables to this CSV file.
     #[arg(long, value_name = "OUT.csv")]
     pub(crate) output: Option<PathBuf>,
-    /// Write the national (État) variables as `variable,value` to this CSV file.
+    /// Write the national (État) variables as `variable,value` to this CSV file: every one
+    /// computed, or with --variables those named (naming none, those the computation needed).
     #[arg(long, value_name = "NAT.csv")]
     pub(crate) national: Option<PathBuf>,
     /// Rule directory (holding parameters/ and formulas/); default: the embedded rules.
@@ -97,6 +98,7 @@ fn compute(
     table.dataset.pack_inputs();
     timings.lap("read input");
     let mut targets = targets(&model, &args.variables)?;
+    let named = targets.clone();
     // Without --output the summary table is printed: it needs its own variables.
     let summary = match (&args.output, &summary_file) {
         (None, Some((path, text))) => Some(crate::summary::load(&model, path, text)?),
@@ -112,8 +114,8 @@ fn compute(
     let computed = simulation.compute_ids_packed(year, &targets)?;
     timings.lap("compute");
     let person = model.person_entity();
-    let (communal, national): (Vec<VarId>, Vec<VarId>) =
-        targets.iter().partition(|v| model.variables[**v].entity == person);
+    let communal: Vec<VarId> = targets.iter().copied().filter(|v| model.variables[*v].entity == person).collect();
+    let national = national_written(&model, &computed, &named, year);
     if let Some(path) = &args.output {
         let file = create(path)?;
         dotations_io::write_table(file, &model, &table, &computed, &communal).map_err(|e| io_error(path, e))?;
@@ -161,6 +163,26 @@ fn inputs(args: &Args, year: i32) -> Result<Vec<dotations_rules::stamp::InputDig
 }
 
 /// The variables to compute: those asked for, or every variable that has a formula.
+/// The national (État) variables `--national` writes: those of `named` (the variables asked
+/// for); when it names none (`--variables` of commune variables only), every national variable
+/// the computation made for the year, by name.
+pub(super) fn national_written(
+    model: &dotations_engine::Model,
+    computed: &dotations_engine::Computed<'_>,
+    named: &[VarId],
+    year: i32,
+) -> Vec<VarId> {
+    let national = |var: &VarId| model.variables[*var].entity != model.person_entity();
+    let mut written: Vec<VarId> = named.iter().copied().filter(national).collect();
+    if written.is_empty() {
+        let nodes = computed.plan.nodes.iter().filter(|n| n.year == year && model.variables[n.var].is_computed());
+        written = nodes.map(|n| n.var).filter(national).collect();
+        written.sort_by(|a, b| model.variables[*a].name.cmp(&model.variables[*b].name));
+        written.dedup();
+    }
+    written
+}
+
 pub(super) fn targets(model: &dotations_engine::Model, names: &[String]) -> Result<Vec<VarId>, Diagnostics> {
     if names.is_empty() {
         let mut all: Vec<VarId> = (0..model.variables.len()).filter(|v| model.variables[*v].is_computed()).collect();
