@@ -233,3 +233,30 @@ fn other_changes_apply_to_every_value_tried() {
     let found = stdout.lines().find_map(|l| l.strip_prefix("found: dotation.enveloppe = ")).expect("found");
     assert!(found.parse::<f64>().unwrap() > 2_000.0, "{stdout}");
 }
+
+#[test]
+fn the_total_of_a_national_amount_stored_on_every_commune_is_that_amount() {
+    // `dsr_montant_total_fraction_cible` holds the envelope on every commune: sweep and solve
+    // summed it over the 35 000 communes (15 750 billion), where `scenario` gives the envelope.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep.csv");
+    let variables = "--variables=dsr_montant_total_fraction_cible";
+    let range = "450_000_000..450_000_000";
+    let args = ["sweep", "dotation_solidarite_rurale.cible.montant", range, "--steps", "1", "--year", "2025"];
+    succeeds(&[&args[..], &[variables, "--output", out.to_str().unwrap()]].concat());
+    let (header, rows) = read_csv(&out);
+    let total = header.iter().position(|h| h == "dsr_montant_total_fraction_cible__total").unwrap();
+    assert_eq!(rows[0][total], "450000000");
+    let target = "total(dsr_montant_total_fraction_cible) = 460_000_000";
+    let stdout = succeeds(&[
+        "solve",
+        "dotation_solidarite_rurale.cible.montant",
+        "--year",
+        "2025",
+        "--target",
+        target,
+        "--between",
+        "400_000_000..500_000_000",
+    ]);
+    assert!(stdout.contains("found: dotation_solidarite_rurale.cible.montant = 460000000\n"), "{stdout}");
+}

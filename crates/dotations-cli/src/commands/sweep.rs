@@ -92,11 +92,13 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     let path = parameter.path.clone();
     let current = parameter.current;
     let whatif = WhatIf::new(&model, &table.dataset, args.year, variables.clone(), parameter, fixed)?;
-    let baseline: Vec<(&Value, Impact)> = variables
+    let baseline: Vec<(&Value, bool, Impact)> = variables
         .iter()
         .map(|var| {
             let value = whatif::values(&whatif.base, *var).expect("the law in force computes every target");
-            (value, Impact { total: whatif::total(value), eligible: whatif::positive(value), winners: 0, losers: 0 })
+            let amount = whatif::is_amount_per_commune(&model, *var);
+            let total = whatif::total(value, amount);
+            (value, amount, Impact { total, eligible: whatif::positive(value), winners: 0, losers: 0 })
         })
         .collect();
     let prepared = whatif.scratch()?;
@@ -110,9 +112,9 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
                 let impacts = variables
                     .iter()
                     .zip(&baseline)
-                    .map(|(var, (base, base_impact))| {
+                    .map(|(var, (base, amount, base_impact))| {
                         let value = whatif::values(&computed, *var).expect("every variant computes every target");
-                        impact(base, *base_impact, value, threshold)
+                        impact(base, *base_impact, value, threshold, *amount)
                     })
                     .collect();
                 progress.tick();
@@ -185,7 +187,7 @@ fn evenly(from: Decimal, to: Decimal, steps: usize) -> Result<Vec<Decimal>, Diag
 
 /// One variant against the law in force: a column that is the law in force's own (the change did
 /// not reach it) is not looked at again.
-fn impact(base: &Value, base_impact: Impact, value: &Value, threshold: Threshold) -> Impact {
+fn impact(base: &Value, base_impact: Impact, value: &Value, threshold: Threshold, amount: bool) -> Impact {
     let unchanged = match (base, value) {
         (Value::Column(a), Value::Column(b)) => Arc::ptr_eq(a, b) || a == b,
         (a, b) => a == b,
@@ -206,7 +208,7 @@ fn impact(base: &Value, base_impact: Impact, value: &Value, threshold: Threshold
         }
     }
     let value = Value::Column(value);
-    Impact { total: whatif::total(&value), eligible: whatif::positive(&value), winners, losers }
+    Impact { total: whatif::total(&value, amount), eligible: whatif::positive(&value), winners, losers }
 }
 
 fn write_csv(out: impl std::io::Write, names: &[&str], rows: &[(Decimal, Vec<Impact>)]) -> std::io::Result<()> {

@@ -278,13 +278,28 @@ pub fn values<'c>(computed: &'c Computed<'_>, var: VarId) -> Option<&'c Value> {
     computed.value(var, computed.plan.year)
 }
 
-/// The sum over a variable's rows, as the summary adds them (numpy's pairwise sum).
-pub fn total(value: &Value) -> f64 {
-    match value {
-        Value::Column(column) => pairwise_sum(column),
-        Value::Packed(column) => pairwise_sum(&column.to_vec()),
-        Value::Scalar(v) => *v,
+/// The total of a variable: the sum over its rows, as the summary adds them (numpy's pairwise
+/// sum). With `amount` (see [`is_amount_per_commune`]), a column of one value in every row is
+/// a national amount the model stores on every commune (an envelope): its total is that value,
+/// as `dotations scenario` reports it, not that value times the communes.
+pub fn total(value: &Value, amount: bool) -> f64 {
+    let column = value.to_column(value.rows());
+    match column.split_first() {
+        Some((first, rest)) if amount && !rest.is_empty() && rest.iter().all(|v| v.to_bits() == first.to_bits()) => {
+            *first
+        }
+        _ => match value {
+            Value::Scalar(v) => *v,
+            _ => pairwise_sum(&column),
+        },
     }
+}
+
+/// Whether a variable's values are amounts per commune (not booleans, not national values):
+/// those whose [`total`] may be a national amount stored on every commune.
+pub fn is_amount_per_commune(model: &Model, var: VarId) -> bool {
+    let variable = &model.variables[var];
+    variable.entity == model.person_entity() && variable.value_type != dotations_engine::model::ValueType::Boolean
 }
 
 /// How many rows are positive (true): the communes that receive a dotation.

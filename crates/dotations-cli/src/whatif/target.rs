@@ -43,6 +43,8 @@ pub struct Target {
     pub goal: Goal,
     /// The text as given, for reports.
     pub text: String,
+    /// Whether the variable holds amounts per commune (see [`super::total`]).
+    amount: bool,
 }
 
 const ARGUMENT: &str = "--target";
@@ -64,21 +66,20 @@ impl Target {
             return Err(Diagnostic::error(format!("unexpected `{}` after the target", rest.trim_end()))
                 .at(parser.source.location(parser.at, rest.len())));
         }
-        Ok(Target { quantity, goal, text: text.trim().to_string() })
+        let amount = super::is_amount_per_commune(model, quantity_variable(&quantity));
+        Ok(Target { quantity, goal, text: text.trim().to_string(), amount })
     }
 
     /// The variable the quantity reads.
     pub fn variable(&self) -> VarId {
-        match &self.quantity {
-            Quantity::Total(var) | Quantity::Count(var) | Quantity::Commune { var, .. } => *var,
-        }
+        quantity_variable(&self.quantity)
     }
 
     /// The quantity on a result (`None` if the result lacks the variable).
     pub fn measure(&self, computed: &Computed<'_>) -> Option<f64> {
         let value = values(computed, self.variable())?;
         Some(match &self.quantity {
-            Quantity::Total(_) => total(value),
+            Quantity::Total(_) => total(value, self.amount),
             Quantity::Count(_) => positive(value) as f64,
             Quantity::Commune { row, .. } => value.at(*row),
         })
@@ -91,6 +92,12 @@ impl Target {
         } else {
             self.goal.offset
         }
+    }
+}
+
+fn quantity_variable(quantity: &Quantity) -> VarId {
+    match quantity {
+        Quantity::Total(var) | Quantity::Count(var) | Quantity::Commune { var, .. } => *var,
     }
 }
 
