@@ -280,9 +280,13 @@ mod tests {
         let base = Value::Column(vec![100.0, 100.0, 100.0, 0.0].into());
         let after = Value::Column(vec![101.0, 99.5, 100.0, 5.0].into());
         let base_impact = Impact { total: 300.0, eligible: 3, winners: 0, losers: 0 };
-        let impact = impact(&base, base_impact, &after, Threshold::Absolute(0.0));
+        let impact = impact(&base, base_impact, &after, Threshold::Absolute(0.0), true);
         assert_eq!((impact.total, impact.eligible, impact.winners, impact.losers), (305.5, 4, 2, 1));
-        let relative = super::impact(&base, base_impact, &after, Threshold::Relative(0.006));
+        let relative = super::impact(&base, base_impact, &after, Threshold::Relative(0.006), true);
         assert_eq!((relative.winners, relative.losers), (2, 0));
+        // One amount in every row: a national amount stored per commune, whose total it is.
+        let envelope = Value::Column(vec![450.0; 4].into());
+        assert_eq!(super::impact(&base, base_impact, &envelope, Threshold::Absolute(0.0), true).total, 450.0);
+        assert_eq!(super::impact(&base, base_impact, &envelope, Threshold::Absolute(0.0), false).total, 1_800.0);
     }
 }
