@@ -38,15 +38,19 @@ enum Command {
     ///
     /// Examples:
     ///   dotations compute --year 2025
-    ///   dotations compute --year 2025 --input communes_2025.csv.gz --output resultats.csv --national etat.csv
-    ///   dotations compute --year 2025 --variables dotation_forfaitaire,dsu_montant --output dsu.csv --timings
+    ///   dotations compute --year 2025 --input communes_2025.csv.gz --output resultats.csv \
+    ///       --national etat.csv
+    ///   dotations compute --year 2025 --variables dotation_forfaitaire,dsu_montant \
+    ///       --output dsu.csv --timings
     ///
     /// From the DGCL's criteria files as published (French headers, decimal commas; see docs/data.md):
-    ///   dotations compute --year 2025 --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv
+    ///   dotations compute --year 2025 --dgcl criteres_repartition_2025.csv \
+    ///       --dgcl-prev criteres_repartition_2024.csv
     ///
     /// Several years in a row, each year's results becoming the next year's previous-year values:
     ///   dotations compute --years 2024..2025 --output 'resultats_{year}.csv'
-    ///   dotations compute --years 2024..2026 --inputs 'communes_{year}.csv' --output 'resultats_{year}.csv'
+    ///   dotations compute --years 2024..2026 --inputs 'communes_{year}.csv' \
+    ///       --output 'resultats_{year}.csv'
     ///   dotations compute --years 2025..2027 --input communes_2025.csv --input-2026 communes_2026.csv
     #[command(verbatim_doc_comment)]
     Compute(commands::compute::Args),
@@ -169,7 +173,7 @@ enum Command {
     /// Examples:
     ///   dotations docs --out site
     ///   dotations docs --out site --rules mes_regles/
-    ///   python3 -m http.server --directory site 8000     # then http://localhost:8000
+    ///   python3 -m http.server --directory site 8000  # then open http://localhost:8000
     #[command(verbatim_doc_comment)]
     Docs(commands::docs::Args),
     /// Compare the engine's amounts with those the DGCL publishes in its criteria file.
@@ -178,9 +182,11 @@ enum Command {
     /// the mapping data/dgcl/YEAR.yaml, computes every commune, and prints per dotation how many
     /// communes match (amounts to the euro, ranks exactly) and the largest gaps.
     ///
-    /// Examples:
-    ///   dotations compare --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv --year 2025
-    ///   dotations compare --dgcl criteres_repartition_2025.csv --dgcl-prev criteres_repartition_2024.csv --year 2025 --top 20 --output ecarts.csv
+    /// Examples (on the repository's fixture, in the format of the DGCL's files):
+    ///   dotations compare --year 2025 --dgcl tests/dgcl/criteres_repartition_2025.csv \
+    ///       --dgcl-prev tests/dgcl/criteres_repartition_2024.csv
+    ///   dotations compare --year 2025 --dgcl tests/dgcl/criteres_repartition_2025.csv \
+    ///       --dgcl-prev tests/dgcl/criteres_repartition_2024.csv --top 20 --output ecarts.csv
     #[command(verbatim_doc_comment)]
     Compare(commands::compare::Args),
     /// Explain why a commune gets a value: the tree of what made it.
