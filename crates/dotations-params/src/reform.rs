@@ -33,6 +33,18 @@ impl ParameterTree {
         if in_bracket && value.as_ref().is_some_and(|v| v.as_number().is_none()) {
             return Err(format!("`{path}` is a bracket field: its values are numbers"));
         }
+        // A value of another kind than the parameter's would fail in every formula that reads it.
+        let kind = |value: &ParamValue| match value {
+            ParamValue::Number(_) => ("numbers", "a number"),
+            ParamValue::Bool(_) => ("booleans", "a boolean"),
+            ParamValue::Text(_) => ("texts", "a text"),
+        };
+        let held = parameter.values.iter().find_map(|entry| entry.value.as_ref()).map(kind);
+        if let (Some((held, _)), Some((new, given))) = (held, value.as_ref().map(kind)) {
+            if held != new {
+                return Err(format!("its values are {held}, and {given} is given"));
+            }
+        }
         update(&mut parameter.values, start, stop, value);
         Ok(())
     }
