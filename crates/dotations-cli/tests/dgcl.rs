@@ -171,6 +171,20 @@ fn a_cell_that_cannot_be_converted_is_located() {
 }
 
 #[test]
+fn a_cell_read_for_several_variables_is_one_error() {
+    // Viriat's population DGF is read for three variables: the same cell was reported thrice.
+    let dir = workdir("cell-once");
+    edit(
+        &dir.join("criteres_repartition_2025.csv"),
+        "Viriat,CA du Bassin de Bourg-en-Bresse,6335,6398,",
+        "Viriat,CA du Bassin de Bourg-en-Bresse,6335,12x,",
+    );
+    let stderr = fails(&dir, &COMPUTE_2025);
+    assert_eq!(stderr.matches("`12x`").count(), 1, "{stderr}");
+    assert!(stderr.contains("--> criteres_repartition_2025.csv:5:5"), "{stderr}");
+}
+
+#[test]
 fn mistakes_in_a_mapping_file_are_located_with_suggestions() {
     let dir = workdir("mapping");
     let path = dir.join("dgcl/2025.yaml");

@@ -185,6 +185,25 @@ impl Diagnostics {
         Diagnostics(Vec::new())
     }
 
+    /// Keeps the first diagnostic at each place (a cell that several readers of a file read is
+    /// one mistake); those without a place are all kept.
+    ///
+    /// ```
+    /// use dotations_diagnostics::{Diagnostic, Diagnostics, Location};
+    ///
+    /// let at = |column| Location::new("f.csv", 5, column);
+    /// let mut diagnostics = Diagnostics::new();
+    /// diagnostics.push(Diagnostic::error("`12x` is not a whole number").at(at(5)));
+    /// diagnostics.push(Diagnostic::error("`12x` is not a number").at(at(5)));
+    /// diagnostics.push(Diagnostic::error("`3y` is not a number").at(at(9)));
+    /// assert_eq!(diagnostics.one_per_place().0.len(), 2);
+    /// ```
+    pub fn one_per_place(self) -> Diagnostics {
+        let mut seen = std::collections::HashSet::new();
+        let place = |d: &Diagnostic| d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column));
+        Diagnostics(self.0.into_iter().filter(|d| place(d).is_none_or(|p| seen.insert(p))).collect())
+    }
+
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }

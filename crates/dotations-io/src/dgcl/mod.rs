@@ -216,7 +216,7 @@ pub fn read_inputs(
             Err(e) => diagnostics.push(e.at(entry.location.clone())),
         }
     }
-    diagnostics.into_result((InputTable { dataset, columns }, report))
+    diagnostics.one_per_place().into_result((InputTable { dataset, columns }, report))
 }
 
 /// Adds to `table` the previous-year values that `file` (the DGCL file of `year`, the year
@@ -286,7 +286,7 @@ pub fn add_previous(
         }
         report.extend(describe(model, entry).map(|line| format!("{line} ({year}, from {})", file.name)));
     }
-    diagnostics.into_result(report)
+    diagnostics.one_per_place().into_result(report)
 }
 
 /// One published (DGCL-computed) column, aligned with the file's rows.
@@ -313,7 +313,7 @@ pub fn read_published(model: &Model, mapping: &Mapping, file: &DgclFile) -> Resu
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    diagnostics.into_result(published)
+    diagnostics.one_per_place().into_result(published)
 }
 
 /// Puts values into a dataset: text, a national (État) value (the same in every row), or a
