@@ -201,7 +201,7 @@ fn mistakes_in_a_target_are_located() {
 
 #[test]
 fn mistakes_in_the_parameter_and_the_values_are_located() {
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 10] = [
         &["sweep", "dotation.enveloppes", "1..2", "--steps", "2"],
         &["sweep", "strates", "1..2", "--steps", "2"],
         &["sweep", "strates.brackets[5].amount", "1..2", "--steps", "2"],
@@ -212,6 +212,7 @@ fn mistakes_in_the_parameter_and_the_values_are_located() {
         &["sweep", "dotation.enveloppe", "1500..2500", "--steps", "2", "--set", "dotation.enveloppe=3"],
         &["sweep", "dotation.enveloppe", "1500..2500", "--steps", "1"],
         &["solve", "dotation.enveloppe", "--target", "total(montant) = 1", "--max-evaluations", "5"],
+        &["solve", "dotation.enveloppe", "--target", "total(montant) = 1", "--tolerance=-1"],
     ];
     let mut report = String::new();
     for case in cases {

@@ -34,7 +34,8 @@ pub struct Args {
     /// The values to search, A..B; default: from half to twice the value in force.
     #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
     between: Option<String>,
-    /// How close to the goal is close enough (in the quantity's unit: euros, communes).
+    /// How close to the goal is close enough (in the quantity's unit: euros, communes); at
+    /// least 1e-12 of the goal, the precision of the numbers computed.
     #[arg(long, value_name = "AMOUNT", default_value = "0.01")]
     tolerance: f64,
     /// At most this many evaluations (at least 10: the search first measures 9 values across
@@ -54,6 +55,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Diagnostics> {
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return Err(Diagnostic::error(format!("--tolerance is an amount of 0 or more, not {}", args.tolerance)).into());
+    }
     if args.max_evaluations <= GRID {
         return Err(Diagnostic::error(format!(
             "--max-evaluations must be at least {}: the search first measures {GRID} values across the range",
