@@ -145,3 +145,19 @@ fn the_repository_scenarios_meet_their_expectations() {
         assert_eq!(done, total.trim_end_matches(" met"), "{name}: {met}");
     }
 }
+
+#[test]
+fn a_change_that_starts_after_the_year_computed_is_said_to_change_nothing() {
+    // A scenario of 2025 computed for 2024 showed every difference 0, and nothing said why.
+    let (output, stderr) = scenario_file(
+        "tard.yaml",
+        "name: x\nyear: 2024\nparameters:\n  - parameter: dotation.enveloppe\n    start: 2025-01-01\n    value: 5_000\n",
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "warning: the change of `dotation.enveloppe` starts on 2025-01-01, after January 1 2024: it is not in force in 2024\n --> tard.yaml:4:16"
+        ),
+        "{stderr}"
+    );
+}

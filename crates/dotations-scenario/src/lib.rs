@@ -72,6 +72,34 @@ impl Scenario {
         names
     }
 
+    /// What the impact alone would not tell: the changes of the scenario that change nothing in
+    /// `year` (see [`Self::unused_formulas`] and [`Self::changes_after`]).
+    pub fn warnings(&self, model: &Model, dataset: &Dataset, year: i32) -> Vec<Diagnostic> {
+        let mut warnings = self.unused_formulas(model, dataset, year);
+        warnings.extend(self.changes_after(year));
+        warnings
+    }
+
+    /// A warning for each change that starts after January 1 of `year`: a year's parameters
+    /// are read on January 1 and its formulas chosen at that date, so such a change is not in
+    /// force in `year` (a scenario of 2025 computed for 2024 changes nothing).
+    pub fn changes_after(&self, year: i32) -> Vec<Diagnostic> {
+        let Some(first_day) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else { return Vec::new() };
+        let parameters = self.reform.parameters.iter().map(|c| (c.start, &c.path, c.location.clone()));
+        let formulas = self.reform.formulas.iter().map(|c| (c.start, &c.variable, c.location.clone()));
+        parameters
+            .chain(formulas)
+            .filter(|(start, ..)| *start > first_day)
+            .map(|(start, name, location)| {
+                Diagnostic::warning(format!(
+                    "the change of `{name}` starts on {start}, after January 1 {year}: it is not in force in {year}"
+                ))
+                .at_opt(location)
+                .with_help(format!("start it on {year}-01-01 or before, or compute a later year"))
+            })
+            .collect()
+    }
+
     /// A warning for each formula of the scenario that the data leaves unused: a variable the
     /// data gives for `year` is taken as given, as OpenFisca takes an input, and the impact
     /// alone would not tell that the formula changed nothing.

@@ -125,7 +125,7 @@ pub fn run(state: &AppState, text: String, year: Option<i32>) -> Result<Scenario
         expectations,
         // The message and its place, without the quoted line (the page shows them in a list).
         warnings: scenario
-            .unused_formulas(&reform, &reform_table.dataset, data.year)
+            .warnings(&reform, &reform_table.dataset, data.year)
             .into_iter()
             .map(|warning| match &warning.location {
                 Some(at) => format!("{} ({}:{})", warning.message, at.line, at.column),

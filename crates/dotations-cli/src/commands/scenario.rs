@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
     // Each law reads the table with its own variables (a reform may add some).
     let base_table = read(&base, &args, year)?;
     let reform_table = read(&reform, &args, year)?;
-    for warning in scenario.unused_formulas(&reform, &reform_table.dataset, year) {
+    for warning in scenario.warnings(&reform, &reform_table.dataset, year) {
         eprint!("{warning}");
     }
     let variables = scenario.reported_variables(&reform);
