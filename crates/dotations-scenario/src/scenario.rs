@@ -117,6 +117,18 @@ impl Scenario {
                 Err(errors) => diagnostics.extend(errors),
             }
         }
+        diagnostics.extend(overlaps(scenario.reform.parameters.iter().map(|c| {
+            let target = match &c.edit {
+                ParameterEdit::Value(_) => format!("`{}`", c.path),
+                ParameterEdit::Bracket { index, field, .. } => {
+                    format!("the {} of bracket {index} of `{}`", field.name(), c.path)
+                }
+            };
+            (target, c.start, c.stop, c.location.clone())
+        })));
+        diagnostics.extend(overlaps(
+            scenario.reform.formulas.iter().map(|c| (format!("`{}`", c.variable), c.start, c.stop, c.location.clone())),
+        ));
         scenario.reform.name = scenario.name.clone();
         scenario.reform.description = scenario.description.clone();
         diagnostics.into_result(scenario)
@@ -257,6 +269,38 @@ fn period(at: &Locator, mapping: &MarkedMappingNode, what: &str) -> Result<(Naiv
         None => None,
     };
     Ok((start, stop))
+}
+
+/// An error for each change whose period overlaps an earlier change of the same thing: one
+/// of them would silently win over the other.
+fn overlaps(
+    changes: impl Iterator<Item = (String, NaiveDate, Option<NaiveDate>, Option<Location>)>,
+) -> Vec<Diagnostic> {
+    let changes: Vec<_> = changes.collect();
+    let mut errors = Vec::new();
+    for (index, (target, start, stop, location)) in changes.iter().enumerate() {
+        let earlier = changes[..index].iter().find(|(other, other_start, other_stop, _)| {
+            other == target && stop.is_none_or(|stop| *other_start <= stop) && other_stop.is_none_or(|s| *start <= s)
+        });
+        if let Some((_, other_start, other_stop, other_location)) = earlier {
+            let period = |start: &NaiveDate, stop: &Option<NaiveDate>| match stop {
+                Some(stop) => format!("{start} to {stop}"),
+                None => format!("from {start}"),
+            };
+            let line = other_location.as_ref().map_or(String::new(), |l| format!(" (line {})", l.line));
+            errors.push(
+                Diagnostic::error(format!("{target} is changed twice over the same days"))
+                    .at_opt(location.clone())
+                    .with_note(format!(
+                        "this change is {}, the change above{line} {}",
+                        period(start, stop),
+                        period(other_start, other_stop)
+                    ))
+                    .with_help("give the first change a `stop` before the second starts, or keep one"),
+            );
+        }
+    }
+    errors
 }
 
 fn parameter_change(at: &Locator, node: &Node) -> Result<ParameterChange, Diagnostics> {

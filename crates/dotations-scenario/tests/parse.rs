@@ -310,3 +310,29 @@ fn a_threshold_below_zero_is_refused() {
         assert!(message.contains("scenarios/essai.yaml:4:16"), "{message}");
     }
 }
+
+#[test]
+fn two_changes_over_the_same_days_are_refused() {
+    // The last one won, silently.
+    let message = error(
+        "name: x\nparameters:\n  - parameter: a\n    start: 2025-01-01\n    value: 1\n  \
+         - parameter: a\n    start: 2025-06-01\n    stop: 2025-12-31\n    value: 2\n",
+    );
+    assert!(message.starts_with("error: `a` is changed twice over the same days"), "{message}");
+    assert!(message.contains("scenarios/essai.yaml:6:16"), "{message}");
+    assert!(
+        message.contains("this change is 2025-06-01 to 2025-12-31, the change above (line 3) from 2025-01-01"),
+        "{message}"
+    );
+    let message = error(
+        "name: x\nformulas:\n  - variable: v\n    start: 2025-01-01\n    formula: '1'\n  \
+         - variable: v\n    start: 2024-01-01\n    formula: '2'\n",
+    );
+    assert!(message.starts_with("error: `v` is changed twice over the same days"), "{message}");
+    // One after the other, as the documentation says to write a replacement per period.
+    parse(
+        "name: x\nparameters:\n  - parameter: a\n    start: 2024-01-01\n    stop: 2024-12-31\n    value: 1\n  \
+         - parameter: a\n    start: 2025-01-01\n    value: 2\n  - parameter: b\n    start: 2024-01-01\n    value: 2\n",
+    )
+    .unwrap();
+}
