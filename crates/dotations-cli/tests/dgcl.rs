@@ -131,6 +131,8 @@ fn compare_counts_the_communes_that_match_the_published_amounts() {
     insta::assert_snapshot!(table.replace(&dir.display().to_string(), "<dir>"));
     let gaps = std::fs::read_to_string(dir.join("gaps.csv")).unwrap();
     assert!(gaps.contains("01451,dotation_forfaitaire,483802,445333,-38469"), "{gaps}");
+    // An index as published and as computed, not rounded to 0.41 and 0.70.
+    assert!(gaps.contains("01002,indice_synthetique_dsr_cible,0.409876,0.6999999066512828,"), "{gaps}");
 }
 
 #[test]

@@ -121,7 +121,10 @@ pub fn run(args: Args) -> Result<(), Diagnostics> {
         writer.write_record(["code_insee", "variable", "dgcl", "engine", "gap"]).map_err(io)?;
         for (column, row, published, ours) in gaps_rows {
             let variable = &model.variables[column.var].name;
-            let record = [codes[row].clone(), variable.clone(), fmt(published), fmt(ours), fmt(ours - published)];
+            // Each value as the tables write it (shortest round-trip form): indices are compared
+            // to 1e-6, which two decimals would hide.
+            let exact = dotations_engine::model::format_number;
+            let record = [codes[row].clone(), variable.clone(), exact(published), exact(ours), exact(ours - published)];
             writer.write_record(&record).map_err(io)?;
         }
         writer.flush().map_err(|e| super::compute::io_error(path, e))?;
@@ -156,6 +159,7 @@ fn largest_gaps(
     text
 }
 
+/// A value for the screen: whole, or to the cent.
 fn fmt(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{value:.0}")
