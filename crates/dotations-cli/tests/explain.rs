@@ -94,6 +94,12 @@ fn an_unknown_commune_suggests_a_code() {
 #[test]
 fn an_unknown_variable_suggests_a_name() {
     insta::assert_snapshot!(fails(&["--year", "2025", "--commune", "66001", "dsr_fraction_cibel"]));
+    // A parameter's path suggested a node of parameters; capitals suggested nothing.
+    let parameter = "dotation_solidarite_rurale.seuil_nombre_habitants";
+    let stderr = fails(&["--year", "2025", "--commune", "66001", parameter]);
+    assert!(stderr.contains(&format!("= note: `{parameter}` is a parameter, not a variable")), "{stderr}");
+    let stderr = fails(&["--year", "2025", "--commune", "66001", "DSU_MONTANT"]);
+    assert!(stderr.contains("= help: did you mean `dsu_montant`?"), "{stderr}");
 }
 
 #[test]

@@ -21,12 +21,13 @@ pub fn run(name: &str, inputs: bool, rules: Option<&Path>) -> Result<(), Diagnos
         return Ok(());
     }
     let deps = dependencies(&model, var);
-    println!("\nvariables read:");
+    let none = |empty: bool| if empty { " none" } else { "" };
+    println!("\nvariables read:{}", none(deps.variables.is_empty()));
     for (read, periods) in &deps.variables {
         let periods: Vec<&str> = periods.iter().map(String::as_str).collect();
         println!("  {:<70} [{}]", model.variables[*read].name, periods.join(", "));
     }
-    println!("\nparameters read:");
+    println!("\nparameters read:{}", none(deps.parameters.is_empty()));
     for path in &deps.parameters {
         println!("  {path}");
     }

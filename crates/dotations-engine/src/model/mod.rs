@@ -144,8 +144,17 @@ impl Model {
 
     /// An error about an unknown variable name, with a did-you-mean.
     pub fn unknown_variable(&self, name: &str) -> Diagnostic {
-        Diagnostic::error(format!("unknown variable `{name}`"))
-            .with_help_opt(dotations_diagnostics::did_you_mean(name, self.variables.iter().map(|v| v.name.as_str())))
+        let diagnostic = Diagnostic::error(format!("unknown variable `{name}`"));
+        if self.parameters.get(name).is_some() {
+            return diagnostic.with_note(format!("`{name}` is a parameter, not a variable"));
+        }
+        // Names are lower case: `DSU_MONTANT` is `dsu_montant`, which a distance does not find.
+        let lower = name.to_lowercase();
+        let help = match self.variable_id(&lower) {
+            Some(_) if lower != name => Some(format!("did you mean `{lower}`?")),
+            _ => dotations_diagnostics::did_you_mean(name, self.variables.iter().map(|v| v.name.as_str())),
+        };
+        diagnostic.with_help_opt(help)
     }
 
     /// Formats a run-time value of a variable for output (CSV, JSON, messages).
