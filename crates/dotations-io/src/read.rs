@@ -477,6 +477,9 @@ fn parse_part(
     // Flexible: a row of the wrong length is reported by `push_row`, at its line in the file.
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
+    // The line of a record, from the newlines before its first byte: the reader's own line count
+    // lags by one after a line ended by `\r\n`.
+    let (mut counted, mut newlines) = (0, 0);
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -486,7 +489,11 @@ fn parse_part(
                 break;
             }
         }
-        let line = record.position().map_or(part.rows + 1, |p| p.line() as usize) + first_line - 1;
+        let start = record.position().map_or(counted, |p| p.byte() as usize).clamp(counted, bytes.len());
+        let start = start + bytes[start..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        newlines += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+        counted = start;
+        let line = first_line + newlines;
         if !push_row(model, headers, kinds, record.iter(), record.len(), line, name, &mut part) {
             break;
         }

@@ -50,3 +50,18 @@ fn a_short_row_of_a_table_with_quotes_is_located_at_its_line() {
     let message = read_table_from(&model, text.as_bytes(), "q.csv", 2024).err().expect("a short row").to_string();
     assert!(message.starts_with("error: row 3 has 6 cells but the header has 7\n --> q.csv:4:1"), "{message}");
 }
+
+#[test]
+fn a_bad_cell_after_quotes_and_crlf_line_ends_is_located_at_its_line() {
+    // With `\r\n` line ends, the CSV reader's line count lagged by one after a quoted cell.
+    let model = dotations_rules::load(Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/model")))
+        .expect("the test model compiles");
+    let text = "code_insee,nom,population,potentiel,categorie_commune,date_creation,montant__prev\r\n\
+                A,Alpha,500,250000,rurale,0001-01-01,300\r\n\
+                B,\"Beta, quoted\",800,800000,rurale,0001-01-01,1000\r\n\
+                C,Gamma,2000,1000000,rurale,2024-01-01,300\r\n\
+                D,Delta,abc,1000000,rurale,2024-01-01,300\r\n";
+    let message = read_table_from(&model, text.as_bytes(), "q.csv", 2024).err().expect("a bad cell").to_string();
+    assert!(message.starts_with("error: row 4, column `population`: `abc` is not a number"), "{message}");
+    assert!(message.contains("--> q.csv:5:"), "{message}");
+}
