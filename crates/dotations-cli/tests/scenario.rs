@@ -114,21 +114,22 @@ fn a_threshold_below_zero_or_not_a_number_is_refused() {
     }
 }
 
+/// Runs a scenario file that succeeds with a warning; its stderr must start with `warning`.
+fn warns(name: &str, yaml: &str, warning: &str) {
+    let (output, stderr) = scenario_file(name, yaml);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.starts_with(warning), "{stderr}");
+}
+
 #[test]
 fn a_formula_for_an_input_of_the_data_is_said_to_be_unused() {
     // The data wins, as in OpenFisca: the formula changed nothing, and nothing said so.
-    let (output, stderr) = scenario_file(
+    warns(
         "entree.yaml",
         "name: x\nyear: 2024\nformulas:\n  - variable: population\n    start: 2024-01-01\n    formula: 5\n",
+        "warning: `population` is given by the data for 2024: the scenario's formula for it is not used\n \
+         --> entree.yaml:4:15",
     );
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.starts_with(
-            "warning: `population` is given by the data for 2024: the scenario's formula for it is not used"
-        ),
-        "{stderr}"
-    );
-    assert!(stderr.contains("entree.yaml:4:15"), "{stderr}");
 }
 
 /// The repository's scenarios meet their expectations on the embedded data (each computes the
@@ -149,15 +150,10 @@ fn the_repository_scenarios_meet_their_expectations() {
 #[test]
 fn a_change_that_starts_after_the_year_computed_is_said_to_change_nothing() {
     // A scenario of 2025 computed for 2024 showed every difference 0, and nothing said why.
-    let (output, stderr) = scenario_file(
+    warns(
         "tard.yaml",
         "name: x\nyear: 2024\nparameters:\n  - parameter: dotation.enveloppe\n    start: 2025-01-01\n    value: 5_000\n",
-    );
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.starts_with(
-            "warning: the change of `dotation.enveloppe` starts on 2025-01-01, after January 1 2024: it is not in force in 2024\n --> tard.yaml:4:16"
-        ),
-        "{stderr}"
+        "warning: the change of `dotation.enveloppe` starts on 2025-01-01, after January 1 2024: it is not in force in \
+         2024\n --> tard.yaml:4:16",
     );
 }
