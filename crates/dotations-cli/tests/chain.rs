@@ -272,3 +272,22 @@ fn previous_year_values_follow_each_commune_by_code_not_by_row() {
     assert_eq!(prev_2025["G"], 123.0, "a new commune keeps the table's own value");
     assert!(!prev_2025.contains_key("F"));
 }
+
+#[test]
+fn a_first_year_without_its_table_names_the_file_looked_for() {
+    // It said "no input table for 2023" and suggested --inputs, the option already given.
+    let stderr = dotations_fails(&[
+        "compute",
+        "--years",
+        "2023..2024",
+        "--rules",
+        "tests/model",
+        "--inputs",
+        "tests/model/communes_{year}.csv",
+    ]);
+    assert!(stderr.starts_with("error: no input table for 2023, the first year of the chain\n"), "{stderr}");
+    assert!(
+        stderr.contains("= note: --inputs names tests/model/communes_2023.csv for 2023, and there is no such file"),
+        "{stderr}"
+    );
+}

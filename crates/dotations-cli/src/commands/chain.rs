@@ -178,9 +178,21 @@ pub fn run(args: &Args) -> Result<(), Diagnostics> {
                 (table, format!("criteria of {}", prev.year))
             }
             (None, None) => {
-                return Err(Diagnostic::error(format!("no input table for {year}, the first year of the chain"))
-                    .with_help("give --input FILE, --input-YEAR FILE or --inputs 'communes_{year}.csv'")
-                    .into())
+                let mut error = Diagnostic::error(format!("no input table for {year}, the first year of the chain"));
+                match &args.chain.inputs {
+                    // The pattern was given: say which file it named.
+                    Some(pattern) => {
+                        let path = pattern.replace("{year}", &year.to_string());
+                        error = error
+                            .with_note(format!("--inputs names {path} for {year}, and there is no such file"))
+                            .with_help(format!("add {path}, or give the first year's table with --input FILE"));
+                    }
+                    None => {
+                        error =
+                            error.with_help("give --input FILE, --input-YEAR FILE or --inputs 'communes_{year}.csv'")
+                    }
+                }
+                return Err(error.into());
             }
         };
         if let Some(prev) = &previous {
