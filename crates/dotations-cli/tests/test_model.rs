@@ -169,3 +169,19 @@ fn national_values_are_written_whether_or_not_the_communes_are() {
     // `montant` distributes the envelope of 2024 (2 000): the national value it reads.
     assert_eq!(std::fs::read_to_string(&nat).unwrap(), "variable,value\nenveloppe,2000\n");
 }
+
+#[test]
+fn graph_lists_what_a_formula_reads_with_its_periods() {
+    // `score` reads the rate of the year before: the period of a parameter was not shown.
+    let output = Command::new(env!("CARGO_BIN_EXE_dotations"))
+        .args(["graph", "score", "--inputs", "--rules", "tests/model"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let line = |name: &str| stdout.lines().find(|l| l.trim_start().starts_with(name)).map(str::split_whitespace);
+    assert_eq!(line("dotation.taux_majoration").unwrap().collect::<Vec<_>>(), ["dotation.taux_majoration", "[N-1]"]);
+    assert_eq!(line("eligible").unwrap().collect::<Vec<_>>(), ["eligible", "[N]"]);
+    assert!(stdout.contains("inputs needed ("), "{stdout}");
+}

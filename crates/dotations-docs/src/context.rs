@@ -54,7 +54,7 @@ impl<'a> Context<'a> {
                 let entry: &mut BTreeSet<String> = used_by[*read].entry(reader).or_default();
                 entry.extend(periods.iter().cloned());
             }
-            for path in &dep.parameters {
+            for path in dep.parameters.keys() {
                 if let Some(page) = leaf_of(model, &leaves, path) {
                     readers.entry(page.to_string()).or_default().insert(reader);
                 }

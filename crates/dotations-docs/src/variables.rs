@@ -275,7 +275,7 @@ fn dependencies(cx: &Context, var: VarId, body: &mut String) {
         body.push_str("<p>Ses formules ne lisent aucun paramètre.</p>\n");
     } else {
         body.push_str("<h3>Paramètres lus</h3>\n<ul class=\"liste\">\n");
-        for path in &deps.parameters {
+        for path in deps.parameters.keys() {
             let item = match cx.parameter_leaf(path) {
                 Some(page) => code_link(&format!("{ROOT}{}", parameter_page(page)), path),
                 None => format!("<code>{}</code>", escape(path)),

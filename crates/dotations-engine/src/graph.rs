@@ -131,8 +131,8 @@ fn cycle_diagnostic(model: &Model, graph: &DiGraph<VarId, Origin>, path: &[NodeI
 pub struct Dependencies {
     /// Variables read directly, with the periods written (`N`, `N-1`, …).
     pub variables: BTreeMap<VarId, BTreeSet<String>>,
-    /// Parameters read directly.
-    pub parameters: BTreeSet<String>,
+    /// Parameters read directly, with the dates written (`N`, `N-1`, `2019`, `2019-06-01`).
+    pub parameters: BTreeMap<String, BTreeSet<String>>,
     /// Input variables needed, directly or through other variables (same year or not).
     pub inputs: BTreeSet<VarId>,
 }
@@ -145,8 +145,8 @@ pub fn dependencies(model: &Model, var: VarId) -> Dependencies {
             expr.visit_variables(&mut |read, period, _| {
                 result.variables.entry(read).or_default().insert(period_text(period));
             });
-            expr.visit_parameters(&mut |path, _, _| {
-                result.parameters.insert(path.to_string());
+            expr.visit_parameters(&mut |path, at, _| {
+                result.parameters.entry(path.to_string()).or_default().insert(date_text(at));
             });
         }
     }
@@ -169,6 +169,14 @@ pub fn dependencies(model: &Model, var: VarId) -> Dependencies {
         }
     }
     result
+}
+
+fn date_text(at: crate::model::ParamDate) -> String {
+    match at {
+        crate::model::ParamDate::Offset(k) => period_text(&VarPeriod::Offset(k)),
+        crate::model::ParamDate::Year(y) => y.to_string(),
+        crate::model::ParamDate::Date(date) => date.to_string(),
+    }
 }
 
 fn period_text(period: &VarPeriod) -> String {

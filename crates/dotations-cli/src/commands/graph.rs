@@ -28,8 +28,9 @@ pub fn run(name: &str, inputs: bool, rules: Option<&Path>) -> Result<(), Diagnos
         println!("  {:<70} [{}]", model.variables[*read].name, periods.join(", "));
     }
     println!("\nparameters read:{}", none(deps.parameters.is_empty()));
-    for path in &deps.parameters {
-        println!("  {path}");
+    for (path, dates) in &deps.parameters {
+        let dates: Vec<&str> = dates.iter().map(String::as_str).collect();
+        println!("  {path:<70} [{}]", dates.join(", "));
     }
     if inputs {
         println!("\ninputs needed ({}):", deps.inputs.len());
