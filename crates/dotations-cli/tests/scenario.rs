@@ -16,6 +16,9 @@ fn scenario(args: &[&str]) -> Output {
         .expect("run dotations")
 }
 
+/// The test model and its communes of 2024, as every scenario of these tests runs on them.
+const TEST_MODEL: [&str; 4] = ["--rules", "tests/model", "--input", "tests/model/communes_2024.csv"];
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -26,8 +29,7 @@ fn scenario_file(name: &str, yaml: &str) -> (Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(name);
     std::fs::write(&file, yaml).unwrap();
-    let output =
-        scenario(&[file.to_str().unwrap(), "--rules", "tests/model", "--input", "tests/model/communes_2024.csv"]);
+    let output = scenario(&[&[file.to_str().unwrap()][..], &TEST_MODEL].concat());
     let stderr = text(&output.stderr).replace(&*file.display().to_string(), name);
     (output, stderr)
 }
@@ -36,17 +38,9 @@ fn scenario_file(name: &str, yaml: &str) -> (Output, String) {
 fn the_test_model_scenario_runs_and_writes_the_impact() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("impact.csv");
-    let output = scenario(&[
-        "tests/model/scenarios/quatre_eligibles.yaml",
-        "--rules",
-        "tests/model",
-        "--input",
-        "tests/model/communes_2024.csv",
-        "--by",
-        "strate",
-        "--output",
-        csv.to_str().unwrap(),
-    ]);
+    let quatre = "tests/model/scenarios/quatre_eligibles.yaml";
+    let output =
+        scenario(&[&[quatre][..], &TEST_MODEL, &["--by", "strate", "--output", csv.to_str().unwrap()]].concat());
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", text(&output.stderr));
     assert!(stdout.contains("Expectations: 13 of 13 met"), "{stdout}");
@@ -101,14 +95,8 @@ fn a_year_is_required() {
 fn a_threshold_below_zero_or_not_a_number_is_refused() {
     // Below 0 every commune counted as a winner and a loser; `nan` made none either.
     for threshold in ["--threshold=-1000", "--threshold=nan", "--threshold=-1%"] {
-        let output = scenario(&[
-            "tests/model/scenarios/quatre_eligibles.yaml",
-            "--rules",
-            "tests/model",
-            "--input",
-            "tests/model/communes_2024.csv",
-            threshold,
-        ]);
+        let output =
+            scenario(&[&["tests/model/scenarios/quatre_eligibles.yaml"][..], &TEST_MODEL, &[threshold]].concat());
         assert_eq!(output.status.code(), Some(1), "{threshold}");
         assert!(text(&output.stderr).contains("an amount or a percentage of 0 or more"), "{}", text(&output.stderr));
     }
